@@ -1,0 +1,157 @@
+"""One patient in the vocabulary: parsing, units, bounds and the implications between fields."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from livertx import units
+from livertx.errors import FieldError, InvalidInput
+from livertx.vocabulary import FIELD_BY_NAME, PATIENT_KEYS
+
+
+class Tumor(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    size_cm: float = Field(gt=0, le=30)
+
+
+class Patient(BaseModel):
+    """What is known about one patient. A fact left out is None (unknown)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    tumors: list[Tumor] | None = None
+    tumor_count: int | None = Field(None, ge=1, le=50)
+    largest_tumor_cm: float | None = Field(None, gt=0, le=30)
+    vascular_invasion: bool | None = None
+    lymph_node_spread: bool | None = None
+    distant_spread: bool | None = None
+    cirrhosis: bool | None = None
+    bilirubin: float | None = Field(None, ge=0, le=60)
+    albumin: float | None = Field(None, ge=0.5, le=7)
+    inr: float | None = Field(None, ge=0.5, le=15)
+    ascites: Literal["none", "slight", "moderate", "severe"] | None = None
+    encephalopathy: Literal["none", "grade_1_2", "grade_3_4"] | None = None
+    child_pugh_class: Literal["A", "B", "C"] | None = None
+    fit_for_surgery: bool | None = None
+    ecog: int | None = Field(None, ge=0, le=4)
+    recurrence_site: Literal["liver", "distant"] | None = None
+    sorafenib_status: Literal["never", "ongoing", "stopped_working", "not_tolerated"] | None = None
+    major_vascular_invasion: bool = False
+    adjacent_organ_invasion: bool = False
+    spread_throughout_liver: bool = False
+    hard_to_remove_location: bool = False
+    near_major_structures: bool = False
+    recurrent: bool = False
+    wants_treatment: bool = True
+
+    @field_validator("bilirubin", mode="before")
+    @classmethod
+    def _bilirubin_unit(cls, value: Any) -> Any:
+        return units.bilirubin_mg_dl(value) if value is not None else None
+
+    @field_validator("albumin", mode="before")
+    @classmethod
+    def _albumin_unit(cls, value: Any) -> Any:
+        return units.albumin_g_dl(value) if value is not None else None
+
+    @field_validator("ascites", "child_pugh_class", "recurrence_site", "sorafenib_status",
+                     mode="before")
+    @classmethod
+    def _enum_spelling(cls, value: Any, info: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        word = value.strip()
+        if info.field_name == "child_pugh_class":
+            return word.upper()
+        word = word.lower().replace(" ", "_").replace("-", "_")
+        return FIELD_BY_NAME[info.field_name].aliases.get(word, word)
+
+    @field_validator("encephalopathy", mode="before")
+    @classmethod
+    def _encephalopathy_grade(cls, value: Any) -> Any:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, (int, float)):
+            if value != int(value) or not 0 <= value <= 4:
+                raise ValueError("a grade must be a whole number from 0 to 4")
+            return ("none", "grade_1_2", "grade_1_2", "grade_3_4", "grade_3_4")[int(value)]
+        if isinstance(value, str):
+            word = value.strip().lower().replace(" ", "_").replace("-", "_")
+            return {"0": "none", "grade_0": "none", "1": "grade_1_2", "2": "grade_1_2",
+                    "3": "grade_3_4", "4": "grade_3_4"}.get(word, word)
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Patient":
+        problems: list[FieldError] = []
+        if self.tumors is not None:
+            if not self.tumors:
+                problems.append(FieldError("tumors", "give at least one tumor, or leave the list out"))
+            else:
+                count, largest = len(self.tumors), max(t.size_cm for t in self.tumors)
+                if self.tumor_count is not None and self.tumor_count != count:
+                    problems.append(FieldError("tumor_count", f"is {self.tumor_count} but tumors lists {count}"))
+                if self.largest_tumor_cm is not None and self.largest_tumor_cm != largest:
+                    problems.append(FieldError("largest_tumor_cm", f"is {self.largest_tumor_cm:g} but the largest "
+                                     f"of tumors is {largest:g}"))
+                object.__setattr__(self, "tumor_count", count)
+                object.__setattr__(self, "largest_tumor_cm", largest)
+        if self.major_vascular_invasion and self.vascular_invasion is False:
+            problems.append(FieldError("vascular_invasion", "is false but major_vascular_invasion is true "
+                             "(a major vein involved is vascular invasion)"))
+        if self.spread_throughout_liver and self.tumor_count is not None and self.tumor_count <= 3:
+            problems.append(FieldError("spread_throughout_liver", f"is true but tumor_count is "
+                             f"{self.tumor_count}; cancer spread throughout the liver means more "
+                             "than 3 tumors"))
+        if problems:
+            # Not a ValueError: pydantic lets it through, with each field named.
+            raise InvalidInput(problems)
+        return self
+
+    def facts(self) -> dict[str, Any]:
+        """The flat row of vocabulary columns (no `tumors` list)."""
+        row = self.model_dump(exclude={"tumors"})
+        if self.major_vascular_invasion:
+            row["vascular_invasion"] = True
+        return row
+
+
+def parse_patient(data: Any) -> Patient:
+    """Validate a patient mapping, raising InvalidInput with one message per bad field."""
+    if not isinstance(data, dict):
+        raise InvalidInput([FieldError("patient", "expected a JSON object of vocabulary fields")])
+    try:
+        return Patient.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidInput(field_errors(exc)) from None
+
+
+def field_errors(exc: ValidationError) -> list[FieldError]:
+    """Readable (field, message) pairs from a pydantic error, each with the accepted range."""
+    out: list[FieldError] = []
+    for err in exc.errors():
+        loc = [str(p) for p in err["loc"]]
+        name = ".".join(loc) if loc else "patient"
+        message = str(err.get("msg", "invalid value"))
+        out.append(FieldError(name, _message(loc, err, message)))
+    return out
+
+
+def _message(loc: list[str], err: dict[str, Any], fallback: str) -> str:
+    kind = err.get("type", "")
+    given = err.get("input")
+    if kind == "extra_forbidden":
+        return f"unknown field; known fields are: {', '.join(PATIENT_KEYS)}"
+    if loc and loc[0] == "tumors":
+        if len(loc) >= 3 and loc[-1] == "size_cm":
+            return f"{given!r} is not accepted; expected a number greater than 0 and at most 30 cm"
+        return "expected a list of {\"size_cm\": number} objects"
+    spec = FIELD_BY_NAME.get(loc[0]) if loc else None
+    if spec is None:
+        return fallback
+    detail = fallback.removeprefix("Value error, ")
+    if kind in ("value_error",) and "unit" in detail:
+        return detail + f" (accepted: {spec.accepted})"
+    return f"{given!r} is not accepted; expected {spec.accepted}"

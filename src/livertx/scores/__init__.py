@@ -1,0 +1,34 @@
+"""Derived values as vectorised Polars expressions: Child-Pugh, Milan, AJCC 8th TNM."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from livertx.scores.child_pugh import point_expressions, score_expressions
+from livertx.scores.milan import milan_expression
+from livertx.scores.tnm import m_expression, n_expression, stage_expression, t_expression
+
+DERIVED_COLUMNS: tuple[str, ...] = (
+    "cp_points_bilirubin", "cp_points_albumin", "cp_points_inr", "cp_points_ascites",
+    "cp_points_encephalopathy", "cp_score", "cp_class", "cp_class_from", "cp_conflict",
+    "milan", "t_category", "n_category", "m_category", "stage_group",
+)
+
+
+def apply_implications(frame: pl.LazyFrame) -> pl.LazyFrame:
+    """Implications between fields, applied before any score or rule (see DESIGN.md)."""
+    return frame.with_columns(
+        vascular_invasion=pl.when(pl.col("major_vascular_invasion")).then(True)
+        .otherwise(pl.col("vascular_invasion")))
+
+
+def derive(frame: pl.LazyFrame) -> pl.LazyFrame:
+    """Add every derived column to a table of patients in the vocabulary."""
+    return (apply_implications(frame)
+            .with_columns(**point_expressions(), milan=milan_expression(),
+                          t_category=t_expression(), n_category=n_expression(),
+                          m_category=m_expression())
+            .with_columns(**score_expressions(), stage_group=stage_expression()))
+
+
+__all__ = ["DERIVED_COLUMNS", "apply_implications", "derive"]

@@ -1,0 +1,56 @@
+"""Lab units, converted once at the edge to the units the scores use (mg/dL, g/dL)."""
+
+from __future__ import annotations
+
+import re
+
+# Total bilirubin: 1 mg/dL = 17.1 umol/L (molar mass 584.66 g/mol; the factor used by
+# the MSD Manual and MedCalc-Bench). Rounded so that mg/dL and umol/L inputs agree.
+BILIRUBIN_UMOL_PER_MG_DL = 17.1
+CONVERTED_DECIMALS = 4
+
+BILIRUBIN_UNITS: dict[str, float] = {
+    "mg/dl": 1.0,
+    "umol/l": 1 / BILIRUBIN_UMOL_PER_MG_DL,
+    "µmol/l": 1 / BILIRUBIN_UMOL_PER_MG_DL,
+    "μmol/l": 1 / BILIRUBIN_UMOL_PER_MG_DL,
+}
+ALBUMIN_UNITS: dict[str, float] = {"g/dl": 1.0, "g/l": 0.1}
+
+_VALUE_WITH_UNIT = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*([^\s0-9].*?)?\s*$")
+
+
+class UnitError(ValueError):
+    """A lab value whose unit is not one livertx knows."""
+
+
+def to_canonical(value: float | int | str, units: dict[str, float], canonical: str) -> float:
+    """Convert a number (already canonical) or a 'number unit' string to the canonical unit."""
+    if isinstance(value, bool):
+        raise UnitError(f"expected a number in {canonical} or a value with a unit")
+    if isinstance(value, (int, float)):
+        return float(value)
+    match = _VALUE_WITH_UNIT.match(value)
+    if not match:
+        raise UnitError(f"could not read {value!r}: give a number, optionally followed by a unit "
+                        f"({', '.join(sorted(set(_display(units))))})")
+    number, unit = float(match.group(1)), (match.group(2) or canonical).replace(" ", "").lower()
+    if unit not in units:
+        raise UnitError(f"unknown unit {match.group(2)!r}; accepted units: "
+                        f"{', '.join(sorted(set(_display(units))))}")
+    factor = units[unit]
+    return number if factor == 1.0 else round(number * factor, CONVERTED_DECIMALS)
+
+
+def _display(units: dict[str, float]) -> list[str]:
+    names = {"mg/dl": "mg/dL", "umol/l": "umol/L", "µmol/l": "µmol/L", "μmol/l": "µmol/L",
+             "g/dl": "g/dL", "g/l": "g/L"}
+    return [names.get(u, u) for u in units]
+
+
+def bilirubin_mg_dl(value: float | int | str) -> float:
+    return to_canonical(value, BILIRUBIN_UNITS, "mg/dl")
+
+
+def albumin_g_dl(value: float | int | str) -> float:
+    return to_canonical(value, ALBUMIN_UNITS, "g/dl")

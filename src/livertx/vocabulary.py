@@ -1,0 +1,137 @@
+"""The feature vocabulary as data: one entry per public field.
+
+Patient JSON keys, form field names and cohort column names are the same words.
+Every surface (pydantic model, cohort validation, web form help, "what is missing"
+phrasing) reads this one table, so a field is described once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Kind = Literal["fact", "qualifier"]
+ValueType = Literal["bool", "int", "float", "enum"]
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One vocabulary field: its type, its accepted values and its words for people."""
+
+    name: str
+    kind: Kind
+    type: ValueType
+    label: str
+    help: str
+    question: str  # how a missing fact is named to a person ("whether ...")
+    minimum: float | None = None
+    maximum: float | None = None
+    exclusive_minimum: bool = False
+    values: tuple[str, ...] = ()
+    default: bool | None = None
+    unit: str | None = None
+    aliases: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def accepted(self) -> str:
+        """The accepted range or values, as an error message states them."""
+        if self.type == "enum":
+            return "one of " + ", ".join(self.values)
+        if self.type == "bool":
+            return "true or false"
+        low = f"greater than {self.minimum:g}" if self.exclusive_minimum else f"at least {self.minimum:g}"
+        unit = f" {self.unit}" if self.unit else ""
+        return f"a number {low} and at most {self.maximum:g}{unit}"
+
+
+ASCITES = ("none", "slight", "moderate", "severe")
+ENCEPHALOPATHY = ("none", "grade_1_2", "grade_3_4")
+CHILD_PUGH_CLASSES = ("A", "B", "C")
+RECURRENCE_SITES = ("liver", "distant")
+SORAFENIB_STATUSES = ("never", "ongoing", "stopped_working", "not_tolerated")
+
+FIELDS: tuple[FieldSpec, ...] = (
+    FieldSpec("tumor_count", "fact", "int", "Number of liver tumors",
+              "How many separate tumors the scans show in the liver.",
+              "how many tumors there are", 1, 50),
+    FieldSpec("largest_tumor_cm", "fact", "float", "Size of the largest tumor (cm)",
+              "The widest measurement of the biggest tumor, in centimeters (1 inch is about 2.5 cm).",
+              "the size of the largest tumor", 0, 30, exclusive_minimum=True, unit="cm"),
+    FieldSpec("vascular_invasion", "fact", "bool", "Tumor has grown into blood vessels",
+              "Whether the scans or the surgeon found cancer growing into nearby blood vessels.",
+              "whether the tumor has grown into blood vessels"),
+    FieldSpec("lymph_node_spread", "fact", "bool", "Spread to lymph nodes",
+              "Whether cancer has reached lymph nodes near the liver (N1 in TNM staging).",
+              "whether the cancer has spread to lymph nodes"),
+    FieldSpec("distant_spread", "fact", "bool", "Spread to other organs",
+              "Whether cancer has spread beyond the liver to distant organs such as the lungs or bones (M1).",
+              "whether the cancer has spread to other organs"),
+    FieldSpec("cirrhosis", "fact", "bool", "Cirrhosis",
+              "Whether the liver is scarred by cirrhosis.",
+              "whether you have cirrhosis"),
+    FieldSpec("bilirubin", "fact", "float", "Total bilirubin",
+              "A blood test of how well the liver clears bilirubin. Give mg/dL, or a value with its unit "
+              "such as 40 umol/L.",
+              "your bilirubin level", 0, 60, unit="mg/dL"),
+    FieldSpec("albumin", "fact", "float", "Albumin",
+              "A blood protein made by the liver. Give g/dL, or a value with its unit such as 30 g/L.",
+              "your albumin level", 0.5, 7, unit="g/dL"),
+    FieldSpec("inr", "fact", "float", "INR",
+              "A blood clotting test (international normalized ratio).",
+              "your INR (a clotting test)", 0.5, 15),
+    FieldSpec("ascites", "fact", "enum", "Ascites (fluid in the belly)",
+              "Fluid building up in the abdomen: none, slight (mild), moderate or severe.",
+              "whether there is fluid in the belly (ascites)", values=ASCITES,
+              aliases={"mild": "slight", "absent": "none"}),
+    FieldSpec("encephalopathy", "fact", "enum", "Hepatic encephalopathy",
+              "Confusion or sleepiness caused by the liver: none, grade 1-2, or grade 3-4 "
+              "(a grade from 0 to 4 is also accepted).",
+              "whether there is confusion caused by the liver (encephalopathy)",
+              values=ENCEPHALOPATHY),
+    FieldSpec("child_pugh_class", "fact", "enum", "Child-Pugh class",
+              "The liver function class your team gave (A is the best working liver, C the weakest). "
+              "Used when the lab values are not all known.",
+              "your Child-Pugh class (or the lab values behind it)", values=CHILD_PUGH_CLASSES),
+    FieldSpec("fit_for_surgery", "fact", "bool", "Healthy enough for a major operation",
+              "Whether your team thinks your general health allows a major operation.",
+              "whether you are healthy enough for surgery"),
+    FieldSpec("ecog", "fact", "int", "ECOG performance status",
+              "How much daily activity you can do, from 0 (fully active) to 4 (in bed or chair all day). "
+              "Shown only; the 2017 guide does not use it.",
+              "your ECOG performance status", 0, 4),
+    FieldSpec("recurrence_site", "fact", "enum", "Where the cancer came back",
+              "For cancer that came back after treatment: in the liver, or in distant organs.",
+              "where the cancer came back (liver or distant)", values=RECURRENCE_SITES),
+    FieldSpec("sorafenib_status", "fact", "enum", "Sorafenib so far",
+              "Whether you have taken sorafenib: never, ongoing, stopped working, or not tolerated.",
+              "whether you have taken sorafenib and how it went", values=SORAFENIB_STATUSES),
+    FieldSpec("major_vascular_invasion", "qualifier", "bool", "Major vein involved",
+              "The tumor involves a major branch of the portal or hepatic vein (AJCC T4). Leave unticked "
+              "unless your team said so.",
+              "whether a major vein is involved", default=False),
+    FieldSpec("adjacent_organ_invasion", "qualifier", "bool", "Grows into nearby organs",
+              "The tumor grows into organs next to the liver other than the gallbladder, or through the "
+              "liver's outer lining (AJCC T4).",
+              "whether the tumor grows into nearby organs", default=False),
+    FieldSpec("spread_throughout_liver", "qualifier", "bool", "Spread throughout the liver",
+              "Cancer is spread through the liver, too many tumors to count.",
+              "whether the cancer is spread throughout the liver", default=False),
+    FieldSpec("hard_to_remove_location", "qualifier", "bool", "Hard-to-remove location",
+              "The tumor sits where it is hard to remove, for example very close to a large blood vessel.",
+              "whether the tumor is in a hard-to-remove place", default=False),
+    FieldSpec("near_major_structures", "qualifier", "bool", "Near major structures",
+              "The tumor is close to large blood vessels, the diaphragm or the main bile ducts.",
+              "whether the tumor is near major vessels, the diaphragm or bile ducts", default=False),
+    FieldSpec("recurrent", "qualifier", "bool", "Cancer came back",
+              "The cancer came back after earlier treatment.",
+              "whether the cancer came back after treatment", default=False),
+    FieldSpec("wants_treatment", "qualifier", "bool", "Wants cancer treatment",
+              "Untick if you are considering no cancer treatment. Help for pain and symptoms is always "
+              "available.",
+              "whether you want cancer treatment", default=True),
+)
+
+FIELD_BY_NAME: dict[str, FieldSpec] = {spec.name: spec for spec in FIELDS}
+FACTS: tuple[str, ...] = tuple(s.name for s in FIELDS if s.kind == "fact")
+QUALIFIERS: tuple[str, ...] = tuple(s.name for s in FIELDS if s.kind == "qualifier")
+PATIENT_KEYS: tuple[str, ...] = ("tumors",) + tuple(spec.name for spec in FIELDS)
