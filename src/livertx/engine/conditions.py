@@ -1,0 +1,94 @@
+"""Decision-table conditions: SQL expressions over vocabulary and derived columns.
+
+The same text runs on every engine (Polars `sql_expr`, DuckDB, Spark SQL), so only a
+small, portable subset is allowed: AND, OR, NOT, comparisons, IN, BETWEEN, columns,
+numbers, strings, TRUE/FALSE. No IS [NOT] NULL/TRUE: unknown is handled by SQL's
+three-valued logic and the hit policy, never by a condition that tests for it.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from livertx.scores import DERIVED_COLUMNS
+from livertx.vocabulary import FACTS, QUALIFIERS
+
+CHILD_PUGH_INPUTS = ("child_pugh_class", "bilirubin", "albumin", "inr", "ascites",
+                     "encephalopathy")
+TNM_INPUTS = ("tumor_count", "largest_tumor_cm", "vascular_invasion", "spread_throughout_liver")
+
+# The facts each derived column is computed from (what to ask for when it is unknown).
+DERIVED_INPUTS: dict[str, tuple[str, ...]] = {
+    "cp_class": CHILD_PUGH_INPUTS,
+    "cp_score": CHILD_PUGH_INPUTS[1:],
+    "milan": ("tumor_count", "largest_tumor_cm", "vascular_invasion", "lymph_node_spread",
+              "distant_spread"),
+    "t_category": TNM_INPUTS,
+    "n_category": ("lymph_node_spread",),
+    "m_category": ("distant_spread",),
+    "stage_group": TNM_INPUTS + ("lymph_node_spread", "distant_spread"),
+}
+for _item in ("bilirubin", "albumin", "inr", "ascites", "encephalopathy"):
+    DERIVED_INPUTS[f"cp_points_{_item}"] = (_item,)
+
+CATEGORY_COLUMN = "category"
+KNOWN_COLUMNS: frozenset[str] = frozenset(FACTS + QUALIFIERS + DERIVED_COLUMNS
+                                          + (CATEGORY_COLUMN,))
+
+_KEYWORDS = {"and", "or", "not", "in", "between", "true", "false"}
+_STRING = re.compile(r"'(?:[^']|'')*'")
+_WORD = re.compile(r"\b[A-Za-z_][A-Za-z0-9_]*\b")
+_NUMBER_AFTER_COLUMN = re.compile(
+    r"\b([a-z_][a-z0-9_]*)\s*(?:<=|>=|<>|!=|=|<|>)\s*(-?[0-9]+(?:\.[0-9]+)?)")
+
+
+@functools.cache
+def columns_of(condition: str) -> frozenset[str]:
+    """The column names a condition mentions (strings and keywords left out)."""
+    bare = _STRING.sub("''", condition)
+    return frozenset(w for w in _WORD.findall(bare) if w.lower() not in _KEYWORDS)
+
+
+def thresholds_of(condition: str) -> dict[str, set[float]]:
+    """Numbers each column is compared with (`largest_tumor_cm > 5` gives {5})."""
+    found: dict[str, set[float]] = {}
+    for column, number in _NUMBER_AFTER_COLUMN.findall(condition):
+        found.setdefault(column, set()).add(float(number))
+    return found
+
+
+def facts_behind(columns: frozenset[str] | set[str],
+                 category_facts: frozenset[str] = frozenset()) -> frozenset[str]:
+    """The vocabulary facts that decide these columns, derived ones expanded."""
+    out: set[str] = set()
+    for column in columns:
+        if column == CATEGORY_COLUMN:
+            out |= category_facts
+        elif column in DERIVED_INPUTS:
+            out |= set(DERIVED_INPUTS[column])
+        elif column in FACTS:
+            out.add(column)
+    return frozenset(out)
+
+
+def parse_problems(condition: str) -> list[str]:
+    """Why a condition is not acceptable (empty when it is): syntax, constructs, columns."""
+    import sqlglot
+    from sqlglot import exp
+
+    allowed = (exp.And, exp.Or, exp.Not, exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE,
+               exp.In, exp.Between, exp.Column, exp.Identifier, exp.Literal, exp.Boolean,
+               exp.Paren, exp.Neg)
+    try:
+        tree = sqlglot.parse_one(condition)
+    except sqlglot.errors.ParseError as exc:
+        return [f"does not parse as SQL: {str(exc).splitlines()[0]}"]
+    problems = []
+    for node in tree.walk():
+        if not isinstance(node, allowed):
+            problems.append(f"uses {node.key.upper()}, which is not allowed in a condition "
+                            "(use AND, OR, NOT, comparisons, IN, BETWEEN)")
+        if isinstance(node, exp.Column) and node.name not in KNOWN_COLUMNS:
+            problems.append(f"names unknown column {node.name!r}")
+    return problems

@@ -1,0 +1,135 @@
+"""Decision tables compiled to Polars expressions and evaluated over a table of patients.
+
+Hit policy "first": the first row whose condition holds decides; a row whose condition
+is unknown (NULL) before any row holds makes the outcome unknown (`category` null,
+`fit_<option>` "unknown"), and that row's id is reported as the one that blocked.
+Each condition is computed once into a column `_c|<rule id>`; the chains read those.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from livertx.engine.conditions import columns_of, facts_behind
+from livertx.knowledge.model import DecisionTable
+from livertx.knowledge.pack import Pack, load_pack
+from livertx.scores import derive
+from livertx.vocabulary import FACTS
+
+UNKNOWN_FIT = "unknown"
+CONDITION_PREFIX = "_c|"
+
+
+def condition_column(rule_id: str) -> str:
+    return CONDITION_PREFIX + rule_id
+
+
+@dataclass(frozen=True)
+class CompiledTable:
+    table: DecisionTable
+    column: str  # output column: category or fit_<option>
+    rule_column: str  # the id of the deciding (or blocking) row
+    rule_facts: tuple[frozenset[str], ...]  # facts behind each rule's condition
+
+    def conditions(self) -> dict[str, pl.Expr]:
+        rows = [*self.table.rules, *self.table.notes]
+        return {condition_column(r.id): pl.sql_expr(r.when) for r in rows}
+
+    def outcome(self) -> pl.Expr:
+        unknown = None if self.table.output == "category" else UNKNOWN_FIT
+        return _chain([(r.id, r.outcome) for r in self.table.rules], unknown).alias(self.column)
+
+    def deciding_rule(self) -> pl.Expr:
+        return _chain([(r.id, r.id) for r in self.table.rules], None, blocked_by_row=True
+                      ).alias(self.rule_column)
+
+    def blocking(self) -> list[tuple[pl.Expr, frozenset[str]]]:
+        """For each row: 'this row is unknown and no earlier row holds', with its facts."""
+        out = []
+        for i, rule in enumerate(self.table.rules):
+            earlier = [pl.col(condition_column(r.id)).fill_null(False)
+                       for r in self.table.rules[:i]]
+            open_row = pl.col(condition_column(rule.id)).is_null()
+            if earlier:
+                open_row = open_row & ~pl.any_horizontal(earlier)
+            out.append((open_row, self.rule_facts[i]))
+        return out
+
+
+def _chain(rows: list[tuple[str, str]], unknown: str | None, *,
+           blocked_by_row: bool = False) -> pl.Expr:
+    expr = None
+    for rule_id, value in rows:
+        c = pl.col(condition_column(rule_id))
+        blocked = pl.lit(rule_id if blocked_by_row else unknown, pl.String)
+        expr = (pl.when(c.is_null()) if expr is None else expr.when(c.is_null())).then(blocked)
+        expr = expr.when(c).then(pl.lit(value, pl.String))
+    assert expr is not None
+    return expr.otherwise(pl.lit(None, pl.String))
+
+
+@dataclass(frozen=True)
+class CompiledPack:
+    category: CompiledTable
+    options: tuple[CompiledTable, ...]
+
+    @property
+    def tables(self) -> tuple[CompiledTable, ...]:
+        return (self.category, *self.options)
+
+
+def compile_pack(pack: Pack) -> CompiledPack:
+    """The pack's tables ready to evaluate (cached on the pack)."""
+    cached = pack._cache.get("compiled")
+    if cached is not None:
+        return cached
+    category_facts = frozenset().union(
+        *(facts_behind(columns_of(r.when)) for r in pack.category_table.rules))
+
+    def build(table: DecisionTable) -> CompiledTable:
+        facts = tuple(facts_behind(columns_of(r.when), category_facts) for r in table.rules)
+        rule_column = "category_rule" if table.output == "category" else f"rule_{table.option}"
+        return CompiledTable(table, table.column, rule_column, facts)
+
+    compiled = CompiledPack(build(pack.category_table),
+                            tuple(build(t) for t in pack.option_tables.values()))
+    pack._cache["compiled"] = compiled
+    return compiled
+
+
+def missing_expression(compiled: CompiledPack) -> pl.Expr:
+    """The unknown facts that keep some outcome open, as a list per patient."""
+    by_fact: dict[str, list[pl.Expr]] = {}
+    for table in compiled.tables:
+        for open_row, facts in table.blocking():
+            for fact in facts:
+                by_fact.setdefault(fact, []).append(open_row)
+    parts = [pl.when(pl.col(f).is_null() & pl.any_horizontal(by_fact[f])).then(pl.lit(f))
+             for f in FACTS if f in by_fact]
+    return pl.concat_list(parts).list.drop_nulls().alias("missing")
+
+
+def evaluate(frame: pl.LazyFrame, pack: Pack | None = None, *,
+             keep_conditions: bool = False) -> pl.LazyFrame:
+    """Derived values, category, every option's fit and deciding rule, and `missing`."""
+    compiled = compile_pack(pack or load_pack())
+    option_conditions: dict[str, pl.Expr] = {}
+    for table in compiled.options:
+        option_conditions.update(table.conditions())
+    out = (derive(frame)
+           .with_columns(**compiled.category.conditions())
+           .with_columns(compiled.category.outcome(), compiled.category.deciding_rule())
+           .with_columns(**option_conditions)
+           .with_columns([e for t in compiled.options for e in (t.outcome(), t.deciding_rule())])
+           .with_columns(missing_expression(compiled)))
+    if not keep_conditions:
+        out = out.select(pl.exclude(f"^{_regex_escape(CONDITION_PREFIX)}.*$"))
+    return out
+
+
+def _regex_escape(text: str) -> str:
+    import re
+
+    return re.escape(text)

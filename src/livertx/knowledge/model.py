@@ -1,0 +1,148 @@
+"""The shape of a knowledge pack: pydantic models of its YAML files."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Fit = Literal["primary", "alternative", "not_advised", "unknown"]
+FITS: tuple[str, ...] = ("primary", "alternative", "not_advised", "unknown")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _Open(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+
+class Sourced(_Open):
+    """A sentence in the pack's own words and the section or reference it comes from."""
+
+    text: str
+    source: str
+
+
+class Section(_Open):
+    id: str
+    title: str
+    parent: str | None = None
+    last_medical_review: str | None = None
+    last_revised: str | None = None
+    summary: str | None = None
+
+
+class Technique(_Open):
+    id: str
+    name: str
+    description: str
+    source: str
+
+
+class SideEffects(_Open):
+    common: list[Sourced] = []
+    serious: list[Sourced] = []
+
+
+class CareTeam(_Open):
+    gives: list[str] = []
+    helps: list[str] = []
+    note: Sourced | None = None
+
+
+class CurrencyNote(_Open):
+    date: str
+    text: str
+    reference: str
+
+
+class Option(_Open):
+    id: str
+    name: str
+    group: str
+    source: str
+    summary: Sourced
+    goal: Sourced | None = None
+    involves: list[Sourced] = []
+    techniques: list[Technique] = []
+    side_effects: SideEffects = SideEffects()
+    care_team: CareTeam = CareTeam()
+    facts: list[Sourced] = []
+    questions: list[Sourced] = []
+    currency_notes: list[CurrencyNote] = []
+
+
+class Category(_Open):
+    id: str
+    name: str
+    description: Sourced
+    what_it_means: Sourced | None = None
+
+
+class Reference(_Open):
+    key: str
+    citation: str
+    url: str | None = None
+    accessed: str | None = None
+
+
+class Topic(_Open):
+    id: str
+    title: str
+    source: str
+    paragraphs: list[Sourced] = []
+
+
+class Rule(_Strict):
+    """One row of a decision table: a stable id, the condition twice (SQL, words), the outcome."""
+
+    id: str
+    when: str
+    text: str
+    outcome: str
+    reason: str
+    source: str
+    techniques: list[str] | None = None
+    first: bool = False
+
+
+class Note(_Strict):
+    """An explanatory note added whenever its condition holds (collect policy)."""
+
+    id: str
+    when: str
+    text: str
+    note: str
+    source: str
+
+
+class DecisionTable(_Strict):
+    id: str
+    title: str
+    business_rule: str
+    trigger: str
+    version: str
+    hit_policy: Literal["first"]
+    output: Literal["category", "fit"]
+    option: str | None = None
+    rules: list[Rule] = Field(min_length=1)
+    notes: list[Note] = []
+
+    @property
+    def column(self) -> str:
+        """The output column this table writes in a table of patients."""
+        return "category" if self.output == "category" else f"fit_{self.option}"
+
+
+class PackInfo(_Open):
+    id: str
+    version: str
+    title: str
+    publisher: str
+    reviewed: str
+    review_dates: str
+    disclaimer: str
+    currency_notice: str
+    source_url: str | None = None

@@ -1,0 +1,154 @@
+"""Load a knowledge pack from its folder of YAML files, checking it as it loads."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from livertx.errors import PackError
+from livertx.knowledge.model import (
+    Category, DecisionTable, Option, PackInfo, Reference, Section, Topic,
+)
+
+PACKS_DIR = Path(__file__).parent / "packs"
+DEFAULT_PACK = "acs-2017"
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclass(frozen=True)
+class Pack:
+    """Everything one source says: its text, its sections and its decision tables."""
+
+    path: Path
+    info: PackInfo
+    sections: dict[str, Section]
+    options: list[Option]
+    categories: list[Category]
+    topics: list[Topic]
+    references: dict[str, Reference]
+    category_table: DecisionTable
+    option_tables: dict[str, DecisionTable]
+    _cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def id(self) -> str:
+        return self.info.id
+
+    @property
+    def tables(self) -> list[DecisionTable]:
+        return [self.category_table, *self.option_tables.values()]
+
+    def option(self, option_id: str) -> Option:
+        for option in self.options:
+            if option.id == option_id:
+                return option
+        raise KeyError(option_id)
+
+    def category(self, category_id: str) -> Category:
+        for category in self.categories:
+            if category.id == category_id:
+                return category
+        raise KeyError(category_id)
+
+    def topic(self, topic_id: str) -> Topic:
+        for topic in self.topics:
+            if topic.id == topic_id:
+                return topic
+        raise KeyError(topic_id)
+
+    def cite(self, source: str) -> dict[str, str | None]:
+        """A source id resolved to a title (section) or citation (reference)."""
+        if source in self.sections:
+            section = self.sections[source]
+            return {"id": source, "title": section.title,
+                    "reviewed": section.last_medical_review, "revised": section.last_revised}
+        reference = self.references[source]
+        return {"id": source, "title": reference.citation, "url": reference.url}
+
+
+def _read(path: Path) -> Any:
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return yaml.load(handle, Loader=_Loader)
+    except FileNotFoundError:
+        raise PackError([f"{path}: file missing"]) from None
+    except yaml.YAMLError as exc:
+        raise PackError([f"{path}: not valid YAML: {exc}"]) from None
+
+
+def _build(path: Path, model: Any, data: Any, where: str) -> Any:
+    from pydantic import ValidationError
+
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems = [f"{path}: {where}: {'.'.join(map(str, e['loc']))}: {e['msg']}"
+                    for e in exc.errors()]
+        raise PackError(problems) from None
+
+
+def _items(path: Path, key: str) -> list[Any]:
+    data = _read(path)
+    if isinstance(data, dict):
+        data = data.get(key)
+    if not isinstance(data, list):
+        raise PackError([f"{path}: expected a list of {key}"])
+    return data
+
+
+def read_pack(path: Path) -> Pack:
+    """Parse a pack folder into models (schema only; see validate.check_pack for the rest)."""
+    info = _build(path / "pack.yaml", PackInfo, _read(path / "pack.yaml"), "pack")
+    sections = [_build(path / "sections.yaml", Section, s, f"section {i}")
+                for i, s in enumerate(_items(path / "sections.yaml", "sections"))]
+    options = [_build(path / "options.yaml", Option, o, f"option {i}")
+               for i, o in enumerate(_items(path / "options.yaml", "options"))]
+    categories = [_build(path / "categories.yaml", Category, c, f"category {i}")
+                  for i, c in enumerate(_items(path / "categories.yaml", "categories"))]
+    topics = [_build(path / "topics.yaml", Topic, t, f"topic {i}")
+              for i, t in enumerate(_items(path / "topics.yaml", "topics"))]
+    references = [_build(path / "references.yaml", Reference, r, f"reference {i}")
+                  for i, r in enumerate(_items(path / "references.yaml", "references"))]
+    tables_dir = path / "tables"
+    category_table = _build(tables_dir / "category.yaml", DecisionTable,
+                            _read(tables_dir / "category.yaml"), "table")
+    option_tables: dict[str, DecisionTable] = {}
+    for file in sorted(tables_dir.glob("*.yaml")):
+        if file.name == "category.yaml":
+            continue
+        table = _build(file, DecisionTable, _read(file), "table")
+        if table.option is None:
+            raise PackError([f"{file}: an option table needs `option:`"])
+        option_tables[table.option] = table
+    order = [o.id for o in options]
+    option_tables = dict(sorted(option_tables.items(),
+                                key=lambda kv: order.index(kv[0]) if kv[0] in order else 999))
+    return Pack(path=path, info=info, sections={s.id: s for s in sections}, options=options,
+                categories=categories, topics=topics,
+                references={r.key: r for r in references}, category_table=category_table,
+                option_tables=option_tables)
+
+
+def load_pack(path: Path | str | None = None) -> Pack:
+    """Read and validate a pack; the embedded default when no path is given."""
+    if path is None:
+        return _default_pack()
+    from livertx.knowledge.validate import check_static
+
+    pack = read_pack(Path(path))
+    check_static(pack)
+    return pack
+
+
+@functools.cache
+def _default_pack() -> Pack:
+    from livertx.knowledge.validate import check_static
+
+    pack = read_pack(PACKS_DIR / DEFAULT_PACK)
+    check_static(pack)
+    return pack
