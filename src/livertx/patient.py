@@ -11,9 +11,21 @@ from livertx.errors import FieldError, InvalidInput
 from livertx.vocabulary import FIELD_BY_NAME, PATIENT_KEYS
 
 
+def _reject_bool(value: Any) -> Any:
+    """true/false is not a number (pydantic's lax mode would read true as 1)."""
+    if isinstance(value, bool):
+        raise ValueError("expected a number, not true or false")
+    return value
+
+
 class Tumor(BaseModel):
     model_config = ConfigDict(extra="forbid")
     size_cm: float = Field(gt=0, le=30)
+
+    @field_validator("size_cm", mode="before")
+    @classmethod
+    def _not_bool(cls, value: Any) -> Any:
+        return _reject_bool(value)
 
 
 class Patient(BaseModel):
@@ -55,6 +67,11 @@ class Patient(BaseModel):
     @classmethod
     def _albumin_unit(cls, value: Any) -> Any:
         return units.albumin_g_dl(value) if value is not None else None
+
+    @field_validator("tumor_count", "largest_tumor_cm", "inr", "ecog", mode="before")
+    @classmethod
+    def _number_not_bool(cls, value: Any) -> Any:
+        return _reject_bool(value)
 
     @field_validator("ascites", "child_pugh_class", "recurrence_site", "sorafenib_status",
                      mode="before")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from livertx.engine.conditions import columns_of, facts_behind
+from livertx.engine.conditions import DERIVED_INPUTS, columns_of, facts_behind
 from livertx.knowledge.model import DecisionTable
 from livertx.knowledge.pack import Pack, load_pack
 from livertx.scores import derive
@@ -74,6 +74,7 @@ def _chain(rows: list[tuple[str, str]], unknown: str | None, *,
 class CompiledPack:
     category: CompiledTable
     options: tuple[CompiledTable, ...]
+    category_facts: frozenset[str]
 
     @property
     def tables(self) -> tuple[CompiledTable, ...]:
@@ -94,36 +95,73 @@ def compile_pack(pack: Pack) -> CompiledPack:
         return CompiledTable(table, table.column, rule_column, facts)
 
     compiled = CompiledPack(build(pack.category_table),
-                            tuple(build(t) for t in pack.option_tables.values()))
+                            tuple(build(t) for t in pack.option_tables.values()), category_facts)
     pack._cache["compiled"] = compiled
     return compiled
 
 
 def missing_expression(compiled: CompiledPack) -> pl.Expr:
-    """The unknown facts that keep some outcome open, as a list per patient."""
-    by_fact: dict[str, list[pl.Expr]] = {}
-    for table in compiled.tables:
-        for open_row, facts in table.blocking():
-            for fact in facts:
-                by_fact.setdefault(fact, []).append(open_row)
-    parts = [pl.when(pl.col(f).is_null() & pl.any_horizontal(by_fact[f])).then(pl.lit(f))
-             for f in FACTS if f in by_fact]
+    """Unknown facts behind each open outcome's blocking row, as a list per patient.
+
+    A fact is listed when it is unknown and an outcome is open at a row that rests on it
+    (directly, or through a derived column or the category that is itself unknown).
+    """
+    parts = []
+    for fact in FACTS:
+        paths = []
+        for table in compiled.tables:
+            is_open = (pl.col("category").is_null() if table.table.output == "category"
+                       else pl.col(table.column) == UNKNOWN_FIT)
+            rows = [r.id for r, facts in zip(table.table.rules, table.rule_facts) if fact in facts]
+            if rows:
+                paths.append(is_open & pl.col(table.rule_column).is_in(rows)
+                             & _through(fact, table, rows))
+        if paths:
+            parts.append(pl.when(pl.col(fact).is_null() & pl.any_horizontal(paths))
+                         .then(pl.lit(fact)))
     return pl.concat_list(parts).list.drop_nulls().alias("missing")
 
 
-def evaluate(frame: pl.LazyFrame, pack: Pack | None = None, *,
-             keep_conditions: bool = False) -> pl.LazyFrame:
-    """Derived values, category, every option's fit and deciding rule, and `missing`."""
-    compiled = compile_pack(pack or load_pack())
-    option_conditions: dict[str, pl.Expr] = {}
+def _through(fact: str, table: CompiledTable, rows: list[str]) -> pl.Expr:
+    """The unknown derived column or category a fact reaches these rows through."""
+    direct, derived = False, set()
+    for rule in table.table.rules:
+        if rule.id not in rows:
+            continue
+        columns = columns_of(rule.when)
+        direct |= fact in columns
+        derived |= {c for c in columns if fact in DERIVED_INPUTS.get(c, ())}
+        if "category" in columns and fact not in columns:
+            derived.add("category")
+    if direct or not derived:
+        return pl.lit(True)
+    return pl.any_horizontal([pl.col(c).is_null() for c in sorted(derived)])
+
+
+def evaluate_category(frame: pl.LazyFrame, pack: Pack) -> pl.LazyFrame:
+    """Derived values and the category (with its deciding rule)."""
+    table = compile_pack(pack).category
+    return (derive(frame).with_columns(**table.conditions())
+            .with_columns(table.outcome(), table.deciding_rule()))
+
+
+def evaluate_options(frame: pl.LazyFrame, pack: Pack) -> pl.LazyFrame:
+    """Every option's fit and deciding rule, on a table that has its category."""
+    compiled = compile_pack(pack)
+    conditions: dict[str, pl.Expr] = {}
     for table in compiled.options:
-        option_conditions.update(table.conditions())
-    out = (derive(frame)
-           .with_columns(**compiled.category.conditions())
-           .with_columns(compiled.category.outcome(), compiled.category.deciding_rule())
-           .with_columns(**option_conditions)
-           .with_columns([e for t in compiled.options for e in (t.outcome(), t.deciding_rule())])
-           .with_columns(missing_expression(compiled)))
+        conditions.update(table.conditions())
+    return (frame.with_columns(**conditions)
+            .with_columns([e for t in compiled.options for e in (t.outcome(), t.deciding_rule())]))
+
+
+def evaluate(frame: pl.LazyFrame, pack: Pack | None = None, *,
+             keep_conditions: bool = False, with_missing: bool = True) -> pl.LazyFrame:
+    """Derived values, category, every option's fit and deciding rule, and `missing`."""
+    pack = pack or load_pack()
+    out = evaluate_options(evaluate_category(frame, pack), pack)
+    if with_missing:
+        out = out.with_columns(missing_expression(compile_pack(pack)))
     if not keep_conditions:
         out = out.select(pl.exclude(f"^{_regex_escape(CONDITION_PREFIX)}.*$"))
     return out

@@ -1,0 +1,191 @@
+"""One patient in, the output contract out: category, every option's fit, and why."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+
+from livertx import __version__
+from livertx.engine.candidates import category_candidates
+from livertx.engine.conditions import DERIVED_INPUTS, columns_of
+from livertx.engine.evaluate import (
+    CONDITION_PREFIX, CompiledTable, compile_pack, condition_column, evaluate, evaluate_options,
+)
+from livertx.frame import patients_frame
+from livertx.knowledge.pack import Pack, load_pack
+from livertx.patient import Patient, parse_patient
+from livertx.scores.child_pugh import ITEMS
+from livertx.vocabulary import FIELD_BY_NAME
+
+FIT_ORDER = ("primary", "alternative", "unknown", "not_advised")
+
+
+def assess(patient: Patient | dict[str, Any], pack: Pack | None = None) -> dict[str, Any]:
+    """The full assessment of one patient (raises InvalidInput for bad input)."""
+    pack = pack or load_pack()
+    if not isinstance(patient, Patient):
+        patient = parse_patient(patient)
+    row = evaluate(patients_frame([patient]).lazy(), pack, keep_conditions=True,
+                   with_missing=False).collect()
+    return explain(row.row(0, named=True), pack, patient)
+
+
+
+def explain(row: dict[str, Any], pack: Pack, patient: Patient | None = None) -> dict[str, Any]:
+    """Turn one evaluated row (with condition columns) into the contract's JSON."""
+    compiled = compile_pack(pack)
+    category = _category(row, pack, compiled.category)
+    by_candidate = _per_candidate(row, pack, [c["id"] for c in category["candidates"]])
+    options = [_option(row, pack, table, by_candidate, category) for table in compiled.options]
+    options.sort(key=lambda o: (not o.pop("_first"), FIT_ORDER.index(o["fit"])))
+    missing = _union([category.get("missing", []), *(o["missing"] for o in options)])
+    return {
+        "livertx": {"version": __version__},
+        "guideline": guideline(pack),
+        "patient": patient.model_dump(exclude_none=True) if patient else None,
+        "derived": _derived(row),
+        "category": category,
+        "options": options,
+        "missing": missing,
+        "missing_explained": [{"field": f, "question": FIELD_BY_NAME[f].question}
+                              for f in missing],
+        "warnings": _warnings(row),
+    }
+
+
+def guideline(pack: Pack) -> dict[str, Any]:
+    info = pack.info
+    return {"id": info.id, "version": info.version, "title": info.title,
+            "publisher": info.publisher, "reviewed": info.reviewed,
+            "review_dates": info.review_dates, "notice": info.currency_notice,
+            "disclaimer": info.disclaimer}
+
+
+def _derived(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "child_pugh": {"score": row["cp_score"], "class": row["cp_class"],
+                       "class_from": row["cp_class_from"],
+                       "points": {item: row[f"cp_points_{item}"] for item in ITEMS}},
+        "milan": row["milan"],
+        "tnm": {"t": row["t_category"], "n": row["n_category"], "m": row["m_category"],
+                "stage": row["stage_group"]},
+    }
+
+
+def _reason(rule: Any) -> dict[str, str]:
+    return {"text": rule.reason, "source": rule.source, "rule": rule.id, "when": rule.text}
+
+
+def _category(row: dict[str, Any], pack: Pack, table: CompiledTable) -> dict[str, Any]:
+    rule_id, category_id = row[table.rule_column], row["category"]
+    rule = next(r for r in table.table.rules if r.id == rule_id)
+    if category_id is not None:
+        return {"id": category_id, "name": pack.category(category_id).name, "rule": rule_id,
+                "reasons": [_reason(rule)], "candidates": []}
+    candidates = [{**c, "name": pack.category(c["id"]).name}
+                  for c in category_candidates(row, pack)]
+    return {"id": None, "name": None, "rule": rule_id, "reasons": [],
+            "open_at": {"rule": rule_id, "when": rule.text},
+            "missing": _open_facts(row, table), "candidates": candidates}
+
+
+def _open_facts(row: dict[str, Any], table: CompiledTable) -> list[str]:
+    """Unknown facts behind the rows that are unknown before any row holds."""
+    facts: list[str] = []
+    for rule in table.table.rules:
+        value = row[condition_column(rule.id)]
+        if value is True:
+            break
+        if value is None:
+            facts += [f for f in _unknown_inputs(row, columns_of(rule.when)) if f not in facts]
+    return facts
+
+
+def _unknown_inputs(row: dict[str, Any], columns: frozenset[str]) -> list[str]:
+    out: list[str] = []
+    for column in sorted(columns):
+        if row.get(column) is not None:
+            continue
+        if column in DERIVED_INPUTS:
+            out += [f for f in DERIVED_INPUTS[column] if row.get(f) is None]
+        elif column in FIELD_BY_NAME:
+            out.append(column)
+    return out
+
+
+def _per_candidate(row: dict[str, Any], pack: Pack, candidates: list[str]) -> list[dict[str, Any]]:
+    """The evaluated row once per candidate category, options evaluated again."""
+    if not candidates:
+        return []
+    base = pl.DataFrame([row]).drop([c for c in row if c.startswith(CONDITION_PREFIX)])
+    frame = pl.concat([base] * len(candidates)).with_columns(
+        category=pl.Series(candidates, dtype=pl.String))
+    return list(evaluate_options(frame.lazy(), pack).collect().iter_rows(named=True))
+
+
+def _option(row: dict[str, Any], pack: Pack, table: CompiledTable,
+            by_candidate: list[dict[str, Any]], category: dict[str, Any]) -> dict[str, Any]:
+    option = pack.option(table.table.option or "")
+    rule_id, fit = row[table.rule_column], row[table.column]
+    rule = next(r for r in table.table.rules if r.id == rule_id)
+    known = fit != "unknown"
+    notes = [{"text": n.note, "source": n.source, "rule": n.id} for n in table.table.notes
+             if row[condition_column(n.id)] is True]
+    techniques = (rule.techniques if rule.techniques is not None
+                  else [t.id for t in option.techniques]) if known else []
+    return {
+        "id": option.id, "name": option.name, "group": option.group, "fit": fit,
+        "rule": rule_id, "techniques": techniques,
+        "reasons": [_reason(rule)] if known else [],
+        "depends_on": [] if known else [{"rule": rule.id, "when": rule.text}],
+        "notes": notes,
+        "missing": [] if known else _option_missing(row, table, by_candidate, category),
+        "if_category": [{"category": r["category"], "fit": r[table.column],
+                         "rule": r[table.rule_column]} for r in by_candidate] if not known else [],
+        "care_team": list(option.care_team.gives),
+        "side_effects": [s.text for s in option.side_effects.common],
+        "serious_side_effects": [s.text for s in option.side_effects.serious],
+        "currency_notes": [n.model_dump() for n in option.currency_notes],
+        "_first": bool(known and rule.first),
+    }
+
+
+def _option_missing(row: dict[str, Any], table: CompiledTable,
+                    by_candidate: list[dict[str, Any]], category: dict[str, Any]) -> list[str]:
+    if row["category"] is not None or not by_candidate:
+        return _open_facts(row, table)
+    facts: list[str] = []
+    if len({r[table.column] for r in by_candidate}) > 1:
+        facts += category.get("missing", [])
+    for candidate in by_candidate:
+        facts += [f for f in _open_facts(candidate, table) if f not in facts]
+    return facts
+
+
+def _union(lists: list[list[str]]) -> list[str]:
+    seen: dict[str, None] = {}
+    for items in lists:
+        seen.update(dict.fromkeys(items))
+    order = list(FIELD_BY_NAME)
+    return sorted(seen, key=order.index)
+
+
+def _warnings(row: dict[str, Any]) -> list[str]:
+    warnings = []
+    if row["cp_conflict"]:
+        given = row["child_pugh_class"]
+        warnings.append(f"child_pugh_class: the class given ({given}) differs from the class "
+                        f"the lab values give ({row['cp_class']}); the lab values are used.")
+    return warnings
+
+
+def assess_many(patients: list[Patient], pack: Pack | None = None) -> list[dict[str, Any]]:
+    """Several patients in one evaluation (one table, one pass)."""
+    pack = pack or load_pack()
+    rows = evaluate(patients_frame(patients).lazy(), pack, keep_conditions=True,
+                    with_missing=False).collect()
+    return [explain(r, pack, p) for r, p in zip(rows.iter_rows(named=True), patients)]
+
+
+__all__ = ["assess", "assess_many", "explain", "guideline"]
