@@ -14,7 +14,7 @@ from livertx.vocabulary import FIELD_BY_NAME, PATIENT_KEYS
 def _reject_bool(value: Any) -> Any:
     """true/false is not a number (pydantic's lax mode would read true as 1)."""
     if isinstance(value, bool):
-        raise ValueError("expected a number, not true or false")
+        raise ValueError("expected a number, not true or false")  # noqa: TRY004 (pydantic needs ValueError)
     return value
 
 

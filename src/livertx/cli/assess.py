@@ -1,0 +1,164 @@
+"""`livertx assess`, `calc`, `options`, `explain`, `pack check`."""
+
+from __future__ import annotations
+
+import json
+from enum import Enum
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+from rich.console import Console
+from rich.markdown import Markdown
+from rich.table import Table
+
+from livertx.cli.common import fail, guarded, read_json
+
+out = Console()
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+def _print_json(data: Any) -> None:
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def assess_command(
+    source: str = typer.Argument(..., metavar="FILE|-", help="Patient JSON (vocabulary keys), "
+                                 "or a FHIR R4 Bundle with --fhir; '-' reads standard input."),
+    format: Format = typer.Option(Format.text, "--format", "-f", help="text, json or markdown"),
+    fhir: bool = typer.Option(False, "--fhir", help="The input is a FHIR R4 Bundle."),
+    pack_path: Optional[Path] = typer.Option(None, "--pack", help="A knowledge pack folder."),
+) -> None:
+    """Assess one patient: category, every option's fit, reasons, what is missing."""
+    from livertx.engine.assess import assess
+    from livertx.knowledge import load_pack
+
+    data = read_json(source)
+    pack = guarded(lambda: load_pack(pack_path))
+    provenance = None
+    if fhir:
+        from livertx.fhir import bundle_to_patient
+
+        mapped = guarded(lambda: bundle_to_patient(data))
+        data, provenance = mapped.patient, mapped.report()
+    result = guarded(lambda: assess(data, pack))
+    if provenance is not None:
+        result["fhir"] = provenance
+    if format is Format.json:
+        _print_json(result)
+        return
+    from livertx.render import assessment_markdown
+
+    text = assessment_markdown(result, pack)
+    if format is Format.markdown:
+        typer.echo(text)
+    else:
+        out.print(Markdown(text))
+
+
+class Ascites(str, Enum):
+    none = "none"
+    slight = "slight"
+    mild = "mild"
+    moderate = "moderate"
+    severe = "severe"
+
+
+def child_pugh_command(
+    bilirubin: str = typer.Option(..., help="mg/dL, or with a unit: 40umol/L"),
+    albumin: str = typer.Option(..., help="g/dL, or with a unit: 30g/L"),
+    inr: float = typer.Option(..., help="INR"),
+    ascites: str = typer.Option(..., help="none, slight (mild), moderate or severe"),
+    encephalopathy: str = typer.Option(..., help="none, grade_1_2, grade_3_4, or 0-4"),
+    format: Format = typer.Option(Format.text, "--format", "-f", help="text or json"),
+) -> None:
+    """The Child-Pugh calculator alone, with each item's points."""
+    from livertx.scores.calculator import child_pugh
+
+    result = guarded(lambda: child_pugh(bilirubin=_number_or_text(bilirubin),
+                                        albumin=_number_or_text(albumin), inr=inr,
+                                        ascites=ascites, encephalopathy=encephalopathy))
+    if format is Format.json:
+        _print_json(result)
+        return
+    table = Table(title="Child-Pugh (Pugh 1973, MSD Manual thresholds)")
+    for column in ("item", "value", "points"):
+        table.add_column(column)
+    for item, detail in result["items"].items():
+        table.add_row(item, detail["value"], str(detail["points"]))
+    out.print(table)
+    out.print(f"Score [bold]{result['score']}[/], class [bold]{result['class']}[/]")
+
+
+def _number_or_text(value: str) -> float | str:
+    try:
+        return float(value)
+    except ValueError:
+        return value
+
+
+def options_command() -> None:
+    """List the treatment options of the knowledge pack."""
+    from livertx.knowledge import load_pack
+
+    pack = load_pack()
+    table = Table(title=f"Options in pack {pack.id} (reviewed {pack.info.reviewed})")
+    for column in ("id", "name", "group", "techniques"):
+        table.add_column(column)
+    for option in pack.options:
+        table.add_row(option.id, option.name, option.group,
+                      ", ".join(t.id for t in option.techniques))
+    out.print(table)
+
+
+def explain_command(option: str = typer.Argument(..., help="An option id (see `livertx options`)"),
+                    format: Format = typer.Option(Format.text, "--format", "-f")) -> None:
+    """One option in full: what it involves, side effects, who gives it, when it fits."""
+    from livertx.knowledge import load_pack
+    from livertx.render import option_markdown
+
+    pack = load_pack()
+    ids = [o.id for o in pack.options]
+    if option not in ids:
+        fail(f"unknown option {option!r}; options are: {', '.join(ids)}")
+    text = option_markdown(option, pack)
+    if format is Format.json:
+        _print_json(pack.option(option).model_dump())
+    elif format is Format.markdown:
+        typer.echo(text)
+    else:
+        out.print(Markdown(text))
+
+
+def pack_check_command(path: Optional[Path] = typer.Argument(None, help="A pack folder "
+                                                               "(default: the embedded pack)")) -> None:
+    """Validate a knowledge pack: schema, sources, conditions, reachability."""
+    from livertx.knowledge import load_pack
+    from livertx.knowledge.validate import check_pack
+
+    pack = guarded(lambda: load_pack(path))
+    problems = check_pack(pack)
+    if problems:
+        for problem in problems:
+            out.print(f"[red]problem:[/] {problem}", highlight=False)
+        raise typer.Exit(1)
+    rules = sum(len(t.rules) for t in pack.tables)
+    out.print(f"pack {pack.id} {pack.info.version}: ok ({len(pack.sections)} sections, "
+              f"{len(pack.options)} options, {len(pack.tables)} tables, {rules} rules)")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("assess")(assess_command)
+    app.command("options")(options_command)
+    app.command("explain")(explain_command)
+    calc = typer.Typer(help="Clinical calculators on their own.", no_args_is_help=True)
+    calc.command("child-pugh")(child_pugh_command)
+    app.add_typer(calc, name="calc")
+    pack = typer.Typer(help="Knowledge packs.", no_args_is_help=True)
+    pack.command("check")(pack_check_command)
+    app.add_typer(pack, name="pack")

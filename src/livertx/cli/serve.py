@@ -1,0 +1,20 @@
+"""`livertx serve`: the web app, JSON API and CDS Hooks service on one server."""
+
+from __future__ import annotations
+
+import typer
+
+
+def serve_command(host: str = typer.Option("127.0.0.1", help="Address to listen on"),
+                  port: int = typer.Option(8000, help="Port"),
+                  workers: int = typer.Option(1, help="Worker processes")) -> None:
+    """Start the web app (http://HOST:PORT/)."""
+    import uvicorn
+
+    typer.echo(f"livertx on http://{host}:{port}/ (educational, not medical advice)")
+    uvicorn.run("livertx.web.app:create_app", factory=True, host=host, port=port,
+                workers=workers, access_log=False, log_level="warning")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve_command)
