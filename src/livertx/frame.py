@@ -11,6 +11,10 @@ from livertx.vocabulary import FIELDS, FieldSpec
 
 _DTYPES = {"bool": pl.Boolean, "int": pl.Int32, "float": pl.Float64, "enum": pl.String}
 
+# Small tables (one patient, a few candidates) run faster on Polars' in-memory engine; the
+# streaming default pays a fixed start-up cost per query.
+SMALL_ENGINE = "in-memory"
+
 COLUMN_SCHEMA: dict[str, pl.DataType] = {spec.name: _DTYPES[spec.type] for spec in FIELDS}
 
 

@@ -10,7 +10,7 @@ from livertx import __version__
 from livertx.engine.candidates import category_candidates
 from livertx.engine.conditions import DERIVED_INPUTS, columns_of
 from livertx.engine.evaluate import (
-    CONDITION_PREFIX, CompiledTable, compile_pack, condition_column, evaluate, evaluate_options,
+    CONDITION_PREFIX, SMALL_ENGINE, CompiledTable, compile_pack, condition_column, evaluate, evaluate_options,
 )
 from livertx.frame import patients_frame
 from livertx.knowledge.pack import Pack, load_pack
@@ -27,7 +27,7 @@ def assess(patient: Patient | dict[str, Any], pack: Pack | None = None) -> dict[
     if not isinstance(patient, Patient):
         patient = parse_patient(patient)
     row = evaluate(patients_frame([patient]).lazy(), pack, keep_conditions=True,
-                   with_missing=False).collect()
+                   with_missing=False).collect(engine=SMALL_ENGINE)
     return explain(row.row(0, named=True), pack, patient)
 
 
@@ -121,7 +121,7 @@ def _per_candidate(row: dict[str, Any], pack: Pack, candidates: list[str]) -> li
     base = pl.DataFrame([row]).drop([c for c in row if c.startswith(CONDITION_PREFIX)])
     frame = pl.concat([base] * len(candidates)).with_columns(
         category=pl.Series(candidates, dtype=pl.String))
-    return list(evaluate_options(frame.lazy(), pack).collect().iter_rows(named=True))
+    return list(evaluate_options(frame.lazy(), pack).collect(engine=SMALL_ENGINE).iter_rows(named=True))
 
 
 def _option(row: dict[str, Any], pack: Pack, table: CompiledTable,
@@ -184,7 +184,7 @@ def assess_many(patients: list[Patient], pack: Pack | None = None) -> list[dict[
     """Several patients in one evaluation (one table, one pass)."""
     pack = pack or load_pack()
     rows = evaluate(patients_frame(patients).lazy(), pack, keep_conditions=True,
-                    with_missing=False).collect()
+                    with_missing=False).collect(engine=SMALL_ENGINE)
     return [explain(r, pack, p) for r, p in zip(rows.iter_rows(named=True), patients)]
 
 

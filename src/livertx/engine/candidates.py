@@ -15,7 +15,7 @@ from typing import Any
 import polars as pl
 
 from livertx.engine.conditions import DERIVED_INPUTS, columns_of, facts_behind, thresholds_of
-from livertx.engine.evaluate import compile_pack
+from livertx.engine.evaluate import SMALL_ENGINE, compile_pack
 from livertx.knowledge.pack import Pack
 from livertx.scores import derive
 from livertx.scores.child_pugh import CLASS_A_MAX, CLASS_B_MAX
@@ -90,7 +90,7 @@ def category_candidates(row: dict[str, Any], pack: Pack) -> list[dict[str, Any]]
     frame = frame.filter(_possible())
     table = compiled.category
     result = (derive(frame).with_columns(**table.conditions())
-              .with_columns(table.outcome()).select([*names, "category"]).collect())
+              .with_columns(table.outcome()).select([*names, "category"]).collect(engine=SMALL_ENGINE))
     order = [r.outcome for r in rules]
     return sorted(_summarise(result, names), key=lambda c: order.index(c["id"]))
 

@@ -15,10 +15,12 @@ import polars as pl
 from livertx.engine.conditions import DERIVED_INPUTS, columns_of, facts_behind
 from livertx.knowledge.model import DecisionTable
 from livertx.knowledge.pack import Pack, load_pack
+from livertx.frame import SMALL_ENGINE  # noqa: F401  (re-exported for the engine)
 from livertx.scores import derive
 from livertx.vocabulary import FACTS
 
 UNKNOWN_FIT = "unknown"
+
 CONDITION_PREFIX = "_c|"
 
 
