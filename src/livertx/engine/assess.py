@@ -8,7 +8,7 @@ import polars as pl
 
 from livertx import __version__
 from livertx.engine.candidates import category_candidates
-from livertx.engine.conditions import DERIVED_INPUTS, columns_of
+from livertx.engine.conditions import CHILD_PUGH_LABS, DERIVED_INPUTS, columns_of
 from livertx.engine.evaluate import (
     CONDITION_PREFIX, SMALL_ENGINE, CompiledTable, compile_pack, condition_column, evaluate, evaluate_options,
 )
@@ -85,9 +85,10 @@ def _category(row: dict[str, Any], pack: Pack, table: CompiledTable) -> dict[str
                 "reasons": [_reason(rule)], "candidates": []}
     candidates = [{**c, "name": pack.category(c["id"]).name}
                   for c in category_candidates(row, pack)]
+    deciding = _union([list(c["requires"]) for c in candidates])
     return {"id": None, "name": None, "rule": rule_id, "reasons": [],
             "open_at": {"rule": rule_id, "when": rule.text},
-            "missing": _open_facts(row, table), "candidates": candidates}
+            "missing": deciding or _open_facts(row, table), "candidates": candidates}
 
 
 def _open_facts(row: dict[str, Any], table: CompiledTable) -> list[str]:
@@ -107,11 +108,19 @@ def _unknown_inputs(row: dict[str, Any], columns: frozenset[str]) -> list[str]:
     for column in sorted(columns):
         if row.get(column) is not None:
             continue
-        if column in DERIVED_INPUTS:
+        if column == "cp_class":
+            out += child_pugh_missing(row)
+        elif column in DERIVED_INPUTS:
             out += [f for f in DERIVED_INPUTS[column] if row.get(f) is None]
         elif column in FIELD_BY_NAME:
             out.append(column)
     return out
+
+
+def child_pugh_missing(row: dict[str, Any]) -> list[str]:
+    """Ask for the class when no lab is known; for the missing labs when some are."""
+    labs = [f for f in CHILD_PUGH_LABS if row.get(f) is None]
+    return ["child_pugh_class"] if len(labs) == len(CHILD_PUGH_LABS) else [*labs, "child_pugh_class"]
 
 
 def _per_candidate(row: dict[str, Any], pack: Pack, candidates: list[str]) -> list[dict[str, Any]]:
@@ -155,9 +164,9 @@ def _option_missing(row: dict[str, Any], table: CompiledTable,
                     by_candidate: list[dict[str, Any]], category: dict[str, Any]) -> list[str]:
     if row["category"] is not None or not by_candidate:
         return _open_facts(row, table)
-    facts: list[str] = []
-    if len({r[table.column] for r in by_candidate}) > 1:
-        facts += category.get("missing", [])
+    # The category's open inputs are listed even when every candidate gives the same fit:
+    # the fit stays "unknown" (as in a cohort), and `if_category` shows it does not change.
+    facts: list[str] = list(category.get("missing", []))
     for candidate in by_candidate:
         facts += [f for f in _open_facts(candidate, table) if f not in facts]
     return facts

@@ -16,6 +16,7 @@ from livertx.vocabulary import FACTS, QUALIFIERS
 
 CHILD_PUGH_INPUTS = ("child_pugh_class", "bilirubin", "albumin", "inr", "ascites",
                      "encephalopathy")
+CHILD_PUGH_LABS = CHILD_PUGH_INPUTS[1:]
 TNM_INPUTS = ("tumor_count", "largest_tumor_cm", "vascular_invasion", "spread_throughout_liver")
 
 # The facts each derived column is computed from (what to ask for when it is unknown).

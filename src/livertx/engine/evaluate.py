@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from livertx.engine.conditions import DERIVED_INPUTS, columns_of, facts_behind
+from livertx.engine.conditions import CHILD_PUGH_LABS, DERIVED_INPUTS, columns_of, facts_behind
 from livertx.knowledge.model import DecisionTable
 from livertx.knowledge.pack import Pack, load_pack
 from livertx.frame import SMALL_ENGINE  # noqa: F401  (re-exported for the engine)
@@ -119,8 +119,11 @@ def missing_expression(compiled: CompiledPack) -> pl.Expr:
                 paths.append(is_open & pl.col(table.rule_column).is_in(rows)
                              & _through(fact, table, rows))
         if paths:
-            parts.append(pl.when(pl.col(fact).is_null() & pl.any_horizontal(paths))
-                         .then(pl.lit(fact)))
+            unknown = pl.col(fact).is_null()
+            if fact in CHILD_PUGH_LABS:  # with no lab known, ask for the class instead
+                unknown = unknown & pl.any_horizontal(
+                    [pl.col(lab).is_not_null() for lab in CHILD_PUGH_LABS])
+            parts.append(pl.when(unknown & pl.any_horizontal(paths)).then(pl.lit(fact)))
     return pl.concat_list(parts).list.drop_nulls().alias("missing")
 
 
