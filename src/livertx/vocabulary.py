@@ -31,12 +31,14 @@ class FieldSpec:
     default: bool | None = None
     unit: str | None = None
     aliases: dict[str, str] = field(default_factory=dict)
+    also_accepted: str | None = None  # other spellings stated in error messages
 
     @property
     def accepted(self) -> str:
         """The accepted range or values, as an error message states them."""
         if self.type == "enum":
-            return "one of " + ", ".join(self.values)
+            also = f" ({self.also_accepted})" if self.also_accepted else ""
+            return "one of " + ", ".join(self.values) + also
         if self.type == "bool":
             return "true or false"
         low = f"greater than {self.minimum:g}" if self.exclusive_minimum else f"at least {self.minimum:g}"
@@ -82,12 +84,12 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("ascites", "fact", "enum", "Ascites (fluid in the belly)",
               "Fluid building up in the abdomen: none, slight (mild), moderate or severe.",
               "whether there is fluid in the belly (ascites)", values=ASCITES,
-              aliases={"mild": "slight", "absent": "none"}),
+              aliases={"mild": "slight", "absent": "none"}, also_accepted="mild = slight"),
     FieldSpec("encephalopathy", "fact", "enum", "Hepatic encephalopathy",
               "Confusion or sleepiness caused by the liver: none, grade 1-2, or grade 3-4 "
               "(a grade from 0 to 4 is also accepted).",
               "whether there is confusion caused by the liver (encephalopathy)",
-              values=ENCEPHALOPATHY),
+              values=ENCEPHALOPATHY, also_accepted="or a grade from 0 to 4"),
     FieldSpec("child_pugh_class", "fact", "enum", "Child-Pugh class",
               "The liver function class your team gave (A is the best working liver, C the weakest). "
               "Used when the lab values are not all known.",

@@ -86,13 +86,14 @@ def child_pugh_command(
     if format is Format.json:
         _print_json(result)
         return
-    table = Table(title="Child-Pugh (Pugh 1973, MSD Manual thresholds)")
+    table = Table(title="Child-Pugh")
     for column in ("item", "value", "points"):
         table.add_column(column)
     for item, detail in result["items"].items():
         table.add_row(item, detail["value"], str(detail["points"]))
     out.print(table)
     out.print(f"Score [bold]{result['score']}[/], class [bold]{result['class']}[/]")
+    out.print(f"[dim]{result['thresholds']}[/]")
 
 
 def _number_or_text(value: str) -> float | str:

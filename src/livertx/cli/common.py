@@ -12,7 +12,7 @@ from rich.console import Console
 
 from livertx.errors import InvalidInput, LivertxError
 
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 EXIT_INVALID = 2
 
 
