@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import polars as pl
 
-from livertx.scores.child_pugh import point_expressions, score_expressions
+from livertx.scores.child_pugh import (
+    HELPER_COLUMNS, bound_expressions, class_expressions, labs_class_expression, point_expressions,
+)
 from livertx.scores.milan import milan_expression
 from livertx.scores.tnm import m_expression, n_expression, stage_expression, t_expression
 
@@ -28,7 +30,10 @@ def derive(frame: pl.LazyFrame) -> pl.LazyFrame:
             .with_columns(**point_expressions(), milan=milan_expression(),
                           t_category=t_expression(), n_category=n_expression(),
                           m_category=m_expression())
-            .with_columns(**score_expressions(), stage_group=stage_expression()))
+            .with_columns(**bound_expressions(), stage_group=stage_expression())
+            .with_columns(_cp_labs=labs_class_expression())
+            .with_columns(**class_expressions())
+            .drop(HELPER_COLUMNS))
 
 
 __all__ = ["DERIVED_COLUMNS", "apply_implications", "derive"]

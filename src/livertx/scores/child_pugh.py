@@ -55,25 +55,38 @@ def point_expressions() -> dict[str, pl.Expr]:
     }
 
 
-def class_of(score: pl.Expr) -> pl.Expr:
-    return (pl.when(score <= CLASS_A_MAX).then(pl.lit("A")).when(score <= CLASS_B_MAX)
-            .then(pl.lit("B")).when(score > CLASS_B_MAX).then(pl.lit("C")).otherwise(None))
+def _class_index(score: pl.Expr) -> pl.Expr:
+    """0, 1, 2 for classes A, B, C (arithmetic: cheaper than a when-chain per use)."""
+    return (score > CLASS_A_MAX).cast(pl.Int8) + (score > CLASS_B_MAX).cast(pl.Int8)
 
 
-def score_expressions() -> dict[str, pl.Expr]:
-    """Score, effective class and where the class came from; needs the point columns."""
+def bound_expressions() -> dict[str, pl.Expr]:
+    """Score and its lowest/highest possible values (unknown item = 1 or 3 points)."""
     points = [pl.col(c) for c in POINT_COLUMNS]
-    lowest = pl.sum_horizontal([p.fill_null(1) for p in points])
-    highest = pl.sum_horizontal([p.fill_null(3) for p in points])
-    labs_class = pl.when(class_of(lowest) == class_of(highest)).then(class_of(lowest))
-    given = pl.col("child_pugh_class")
-    score = pl.when(pl.all_horizontal([p.is_not_null() for p in points])).then(
-        pl.sum_horizontal(points)).cast(_POINTS)
     return {
-        "cp_score": score,
-        "cp_class": pl.coalesce(labs_class, given),
-        "cp_class_from": (pl.when(labs_class.is_not_null()).then(pl.lit("labs"))
-                          .when(given.is_not_null()).then(pl.lit("given"))),
-        "cp_conflict": (labs_class.is_not_null() & given.is_not_null()
-                        & (labs_class != given)),
+        "cp_score": sum(points[1:], points[0]).cast(_POINTS),  # null if any item is null
+        "_cp_low": sum((p.fill_null(1) for p in points[1:]), points[0].fill_null(1)),
+        "_cp_high": sum((p.fill_null(3) for p in points[1:]), points[0].fill_null(3)),
+        "_cp_given": pl.col("child_pugh_class"),
     }
+
+
+def labs_class_expression() -> pl.Expr:
+    """The class the labs decide (null unless every completion falls in one class)."""
+    low, high = _class_index(pl.col("_cp_low")), _class_index(pl.col("_cp_high"))
+    return (pl.when(low != high).then(None).when(low == 0).then(pl.lit("A"))
+            .when(low == 1).then(pl.lit("B")).when(low == 2).then(pl.lit("C")))
+
+
+def class_expressions() -> dict[str, pl.Expr]:
+    """Effective class, where it came from, and a conflict flag; needs `_cp_labs`."""
+    labs, given = pl.col("_cp_labs"), pl.col("_cp_given")
+    return {
+        "cp_class": pl.coalesce(labs, given),
+        "cp_class_from": (pl.when(labs.is_not_null()).then(pl.lit("labs"))
+                          .when(given.is_not_null()).then(pl.lit("given"))),
+        "cp_conflict": labs.is_not_null() & given.is_not_null() & (labs != given),
+    }
+
+
+HELPER_COLUMNS = ("_cp_low", "_cp_high", "_cp_given", "_cp_labs")
