@@ -8,6 +8,7 @@ Each condition is computed once into a column `_c|<rule id>`; the chains read th
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import polars as pl
@@ -28,24 +29,38 @@ def condition_column(rule_id: str) -> str:
     return CONDITION_PREFIX + rule_id
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class CompiledTable:
     table: DecisionTable
     column: str  # output column: category or fit_<option>
     rule_column: str  # the id of the deciding (or blocking) row
     rule_facts: tuple[frozenset[str], ...]  # facts behind each rule's condition
 
-    def conditions(self) -> dict[str, pl.Expr]:
+    # Expressions are built once per table and reused: building them costs more than
+    # evaluating them on one row.
+    @functools.cached_property
+    def _conditions(self) -> dict[str, pl.Expr]:
         rows = [*self.table.rules, *self.table.notes]
         return {condition_column(r.id): pl.sql_expr(r.when) for r in rows}
 
-    def outcome(self) -> pl.Expr:
+    def conditions(self) -> dict[str, pl.Expr]:
+        return self._conditions
+
+    @functools.cached_property
+    def _outcome(self) -> pl.Expr:
         unknown = None if self.table.output == "category" else UNKNOWN_FIT
         return _chain([(r.id, r.outcome) for r in self.table.rules], unknown).alias(self.column)
 
-    def deciding_rule(self) -> pl.Expr:
+    def outcome(self) -> pl.Expr:
+        return self._outcome
+
+    @functools.cached_property
+    def _deciding_rule(self) -> pl.Expr:
         return _chain([(r.id, r.id) for r in self.table.rules], None, blocked_by_row=True
                       ).alias(self.rule_column)
+
+    def deciding_rule(self) -> pl.Expr:
+        return self._deciding_rule
 
     def blocking(self) -> list[tuple[pl.Expr, frozenset[str]]]:
         """For each row: 'this row is unknown and no earlier row holds', with its facts."""
@@ -72,11 +87,26 @@ def _chain(rows: list[tuple[str, str]], unknown: str | None, *,
     return expr.otherwise(pl.lit(None, pl.String))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class CompiledPack:
     category: CompiledTable
     options: tuple[CompiledTable, ...]
     category_facts: frozenset[str]
+
+    @functools.cached_property
+    def option_conditions(self) -> dict[str, pl.Expr]:
+        out: dict[str, pl.Expr] = {}
+        for table in self.options:
+            out.update(table.conditions())
+        return out
+
+    @functools.cached_property
+    def option_outcomes(self) -> list[pl.Expr]:
+        return [e for t in self.options for e in (t.outcome(), t.deciding_rule())]
+
+    @functools.cached_property
+    def missing(self) -> pl.Expr:
+        return missing_expression(self)
 
     @property
     def tables(self) -> tuple[CompiledTable, ...]:
@@ -153,11 +183,7 @@ def evaluate_category(frame: pl.LazyFrame, pack: Pack) -> pl.LazyFrame:
 def evaluate_options(frame: pl.LazyFrame, pack: Pack) -> pl.LazyFrame:
     """Every option's fit and deciding rule, on a table that has its category."""
     compiled = compile_pack(pack)
-    conditions: dict[str, pl.Expr] = {}
-    for table in compiled.options:
-        conditions.update(table.conditions())
-    return (frame.with_columns(**conditions)
-            .with_columns([e for t in compiled.options for e in (t.outcome(), t.deciding_rule())]))
+    return frame.with_columns(**compiled.option_conditions).with_columns(compiled.option_outcomes)
 
 
 def evaluate(frame: pl.LazyFrame, pack: Pack | None = None, *,
@@ -166,7 +192,7 @@ def evaluate(frame: pl.LazyFrame, pack: Pack | None = None, *,
     pack = pack or load_pack()
     out = evaluate_options(evaluate_category(frame, pack), pack)
     if with_missing:
-        out = out.with_columns(missing_expression(compile_pack(pack)))
+        out = out.with_columns(compile_pack(pack).missing)
     if not keep_conditions:
         out = out.select(pl.exclude(f"^{_regex_escape(CONDITION_PREFIX)}.*$"))
     return out

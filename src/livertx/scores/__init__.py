@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import polars as pl
 
 from livertx.scores.child_pugh import (
@@ -19,21 +21,28 @@ DERIVED_COLUMNS: tuple[str, ...] = (
 
 def apply_implications(frame: pl.LazyFrame) -> pl.LazyFrame:
     """Implications between fields, applied before any score or rule (see DESIGN.md)."""
-    return frame.with_columns(
-        vascular_invasion=pl.when(pl.col("major_vascular_invasion")).then(True)
-        .otherwise(pl.col("vascular_invasion")))
+    return frame.with_columns(**_stages()[0])
+
+
+@functools.cache
+def _stages() -> tuple[dict[str, pl.Expr], ...]:
+    """The expressions of each stage, built once (building costs more than one row)."""
+    return (
+        {"vascular_invasion": pl.when(pl.col("major_vascular_invasion")).then(True)
+         .otherwise(pl.col("vascular_invasion"))},
+        {**point_expressions(), "milan": milan_expression(), "t_category": t_expression(),
+         "n_category": n_expression(), "m_category": m_expression()},
+        {**bound_expressions(), "stage_group": stage_expression()},
+        {"_cp_labs": labs_class_expression()},
+        class_expressions(),
+    )
 
 
 def derive(frame: pl.LazyFrame) -> pl.LazyFrame:
     """Add every derived column to a table of patients in the vocabulary."""
-    return (apply_implications(frame)
-            .with_columns(**point_expressions(), milan=milan_expression(),
-                          t_category=t_expression(), n_category=n_expression(),
-                          m_category=m_expression())
-            .with_columns(**bound_expressions(), stage_group=stage_expression())
-            .with_columns(_cp_labs=labs_class_expression())
-            .with_columns(**class_expressions())
-            .drop(HELPER_COLUMNS))
+    for stage in _stages():
+        frame = frame.with_columns(**stage)
+    return frame.drop(HELPER_COLUMNS)
 
 
 __all__ = ["DERIVED_COLUMNS", "apply_implications", "derive"]
