@@ -9,7 +9,6 @@ from typing import Any, Optional
 
 import typer
 from rich.console import Console
-from rich.markdown import Markdown
 from rich.table import Table
 
 from livertx.cli.common import fail, guarded, read_json
@@ -21,6 +20,12 @@ class Format(str, Enum):
     text = "text"
     json = "json"
     markdown = "markdown"
+
+
+def _print_markdown(text: str) -> None:
+    from rich.markdown import Markdown  # imported on use: it is slow to import
+
+    out.print(Markdown(text))
 
 
 def _print_json(data: Any) -> None:
@@ -58,7 +63,7 @@ def assess_command(
     if format is Format.markdown:
         typer.echo(text)
     else:
-        out.print(Markdown(text))
+        _print_markdown(text)
 
 
 class Ascites(str, Enum):
@@ -133,7 +138,7 @@ def explain_command(option: str = typer.Argument(..., help="An option id (see `l
     elif format is Format.markdown:
         typer.echo(text)
     else:
-        out.print(Markdown(text))
+        _print_markdown(text)
 
 
 def pack_check_command(path: Optional[Path] = typer.Argument(None, help="A pack folder "

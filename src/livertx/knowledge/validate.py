@@ -10,10 +10,10 @@ CATEGORY_IDS = ("recurrent", "advanced", "potentially_resectable", "potentially_
                 "inoperable_local", "unresectable")
 
 
-def check_static(pack: Pack) -> None:
+def check_static(pack: Pack, *, parse_conditions: bool = True) -> None:
     """Raise PackError listing every problem found without evaluating anything."""
-    problems = (_source_problems(pack) + _duplicate_problems(pack) + _table_problems(pack)
-                + _coverage_problems(pack))
+    problems = (_source_problems(pack) + _duplicate_problems(pack)
+                + _table_problems(pack, parse_conditions) + _coverage_problems(pack))
     if problems:
         raise PackError(problems)
 
@@ -75,7 +75,7 @@ def _duplicate_problems(pack: Pack) -> list[str]:
     return problems
 
 
-def _table_problems(pack: Pack) -> list[str]:
+def _table_problems(pack: Pack, parse_conditions: bool = True) -> list[str]:
     from livertx.engine.conditions import parse_problems
 
     problems = []
@@ -88,7 +88,7 @@ def _table_problems(pack: Pack) -> list[str]:
             techniques = {t.id for t in pack.option(table.option).techniques}
         elif table.output == "fit":
             problems.append(f"{where}: option {table.option!r} is not in options.yaml")
-        for row in [*table.rules, *table.notes]:
+        for row in [*table.rules, *table.notes] if parse_conditions else []:
             problems += [f"{where}: row {row.id}: condition {p}" for p in parse_problems(row.when)]
         for row in table.rules:
             if row.outcome not in allowed:
@@ -155,5 +155,9 @@ def check_dynamic(pack: Pack, patients: int = 20_000, seed: int = 7) -> list[str
 
 
 def check_pack(pack: Pack) -> list[str]:
-    """All problems of a loaded pack (static ones already passed on load)."""
+    """All problems of a pack: the static checks (conditions parsed) and the dynamic ones."""
+    try:
+        check_static(pack)
+    except PackError as exc:
+        return exc.problems
     return check_dynamic(pack)
