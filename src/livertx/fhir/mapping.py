@@ -103,20 +103,29 @@ class _Collector:
     sizes: list[Finding] = field(default_factory=list)
     ignored: dict[str, str] = field(default_factory=dict)
     hcc: list[Entry] = field(default_factory=list)
+    strict: bool = True
+
+    def reject(self, where: str, message: str) -> None:
+        """An unusable value: an error when strict, else reported as ignored."""
+        if self.strict:
+            raise BundleError(where, message)
+        self.ignore(where, message)
 
     def ignore(self, ref: str, reason: str) -> None:
         self.ignored.setdefault(ref, reason)
 
 
-def bundle_to_patient(bundle_json: Any) -> MappedPatient:
+def bundle_to_patient(bundle_json: Any, *, strict: bool = True) -> MappedPatient:
     """Map a FHIR R4 Bundle (collection, searchset or transaction) to the vocabulary.
 
-    Raises BundleError (a FhirError) for a malformed bundle, an unknown unit, or a value
-    the vocabulary rejects (naming the resource it came from).
+    Raises BundleError (a FhirError) for a malformed bundle, and, when `strict`, for an
+    unknown unit or a value the vocabulary rejects (naming the resource it came from).
+    With `strict=False` (the CDS service) such values are left unknown and listed in
+    `ignored`, so one odd lab does not hide the rest of the record.
     """
     items = entries(parse_bundle(bundle_json))
     subject = _subject(items)
-    found = _Collector()
+    found = _Collector(strict=strict)
     for item in items:
         if item.type == "Patient":
             found.ignore(item.ref, "identifies the patient; livertx uses no demographics")
@@ -131,7 +140,7 @@ def bundle_to_patient(bundle_json: Any) -> MappedPatient:
     patient, provenance = _choose(found)
     hcc = found.hcc[0].ref if found.hcc else None
     mapped = MappedPatient(patient, provenance, found.ignored, bool(found.hcc), hcc, subject)
-    _validate(mapped)
+    _validate(mapped, strict)
     return mapped
 
 
@@ -208,8 +217,9 @@ def _quantity(item: Entry, quantity: Any, what: str, units: dict[str, float],
     factor = units.get(unit.lower())
     if factor is None:
         accepted = ", ".join(u for u in _DISPLAY.get(what, units) if u)
-        raise BundleError(item.ref, f"unit {unit or '(none)'!r} is not accepted for {what}; "
-                                    f"accepted UCUM units: {accepted}")
+        found.reject(item.ref, f"unit {unit or '(none)'!r} is not accepted for {what}; "
+                               f"accepted UCUM units: {accepted}")
+        return None
     value = float(quantity.value)
     shown = f"{quantity.value} {unit}".strip()
     return (value if factor == 1.0 else round(value * factor, 4)), shown
@@ -493,14 +503,20 @@ def _stage_group(stage: Finding, found: _Collector,
 
 # --- validation ------------------------------------------------------------------------------
 
-def _validate(mapped: MappedPatient) -> None:
+def _validate(mapped: MappedPatient, strict: bool) -> None:
     """Reject values the vocabulary refuses, naming the resource they came from."""
-    try:
-        parse_patient(mapped.patient)
-    except InvalidInput as exc:
-        first = exc.errors[0]
-        name = first.field.split(".")[0]
-        where = mapped.provenance.get(name, {}).get("resource", "bundle")
-        spec = FIELD_BY_NAME.get(name)
-        label = f" ({spec.label})" if spec else ""
-        raise BundleError(where, f"{name}{label}: {first.message}") from None
+    for _ in range(len(mapped.patient) + 1):
+        try:
+            parse_patient(mapped.patient)
+            return
+        except InvalidInput as exc:
+            first = exc.errors[0]
+            name = first.field.split(".")[0]
+            where = mapped.provenance.get(name, {}).get("resource", "bundle")
+            spec = FIELD_BY_NAME.get(name)
+            label = f" ({spec.label})" if spec else ""
+            if strict or name not in mapped.patient:
+                raise BundleError(where, f"{name}{label}: {first.message}") from None
+            mapped.patient.pop(name)
+            mapped.provenance.pop(name, None)
+            mapped.ignored[where] = f"{name}{label}: {first.message}"

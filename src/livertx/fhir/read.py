@@ -53,8 +53,8 @@ def parse_bundle(data: Any) -> Any:
         raise BundleError("bundle", "not a valid FHIR R4 Bundle: " + _summary(exc)) from None
     except KeyError as exc:  # fhir.resources looks resource types up by name
         raise BundleError("bundle", f"unknown FHIR resource type {exc.args[0]!s}") from None
-    except (TypeError, ValueError) as exc:
-        raise BundleError("bundle", f"not a valid FHIR R4 Bundle: {exc}") from None
+    except Exception as exc:  # noqa: BLE001 - any parser failure is the bundle's fault, not a 500
+        raise BundleError("bundle", f"not a valid FHIR R4 Bundle ({type(exc).__name__}: {exc})") from None
     if bundle.type not in ACCEPTED_TYPES:
         raise BundleError("bundle.type", f"{bundle.type!r} is not accepted; expected one of "
                           + ", ".join(ACCEPTED_TYPES))

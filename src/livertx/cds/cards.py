@@ -1,0 +1,152 @@
+"""CDS Hooks 2.0 cards from an assessment: a summary, what is missing, a link to the rest.
+
+Card fields follow the specification: `summary` under 140 characters, `indicator`
+info/warning, `source.label` naming livertx, the pack and its review date, a `uuid` on
+every card, and no optional field sent empty or null.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+from urllib.parse import urlencode
+
+from livertx.knowledge.pack import Pack
+from livertx.vocabulary import FIELD_BY_NAME
+
+MAX_SUMMARY = 139  # "<140 characters"
+RESULT_PATH = "/cds-services/livertx-hcc-options/result"
+
+
+def source(pack: Pack, base_url: str) -> dict[str, Any]:
+    """`source` of every card, e.g. 'livertx (ACS Treating Liver Cancer 2016-2017, reviewed 2017-10-03)'."""
+    info = pack.info
+    initials = "".join(word[0] for word in info.publisher.split() if word[0].isupper())
+    years = sorted(set(re.findall(r"\b(?:19|20)\d\d\b", info.review_dates)))
+    span = f" {years[0]}-{years[-1]}" if len(years) > 1 else (f" {years[0]}" if years else "")
+    return {"label": f"livertx ({initials} {info.title}{span}, reviewed {info.reviewed})",
+            "url": f"{base_url}/about"}
+
+
+def _words(option_id: str) -> str:
+    return option_id.replace("_", " ")
+
+
+def _fit_summary(parts: list[str], options: list[str]) -> str:
+    """Parts joined, with as many option names as fit in the summary limit."""
+    for n in range(len(options), -1, -1):
+        listed = ", ".join(options[:n]) + (f" (+{len(options) - n})" if n < len(options) else "")
+        text = "; ".join(parts + ([f"main options: {listed}"] if options else []))
+        if len(text) <= MAX_SUMMARY:
+            return text
+    text = "; ".join(parts)
+    return text if len(text) <= MAX_SUMMARY else text[:MAX_SUMMARY - 1] + "…"
+
+
+def _child_pugh(result: dict[str, Any]) -> str:
+    cp = result["derived"]["child_pugh"]
+    if cp["class"] is None:
+        return "Child-Pugh unknown"
+    return f"Child-Pugh {cp['class']}" + (f" ({cp['score']})" if cp["score"] is not None else "")
+
+
+def summary_card(result: dict[str, Any], pack: Pack, base_url: str) -> dict[str, Any]:
+    category = result["category"]
+    primary = [o for o in result["options"] if o["fit"] == "primary"]
+    alternative = [o for o in result["options"] if o["fit"] == "alternative"]
+    if category["id"] is not None:
+        head = f"HCC, {category['name'][0].lower()}{category['name'][1:]}"
+        if len(head) > 70:
+            head = f"HCC, {_words(category['id'])}"
+    else:
+        names = " or ".join(_words(c["id"]) for c in category["candidates"]) or "open"
+        head = f"HCC, category open ({names})"
+    summary = _fit_summary([head, _child_pugh(result)], [_words(o["id"]) for o in primary])
+    lines = [f"**Category:** {category['name'] or 'not decided by the data given'}"]
+    lines += [f"- {r['text']} _(source: {r['source']})_" for r in category["reasons"]]
+    for candidate in category["candidates"]:
+        needs = ", ".join(f"{FIELD_BY_NAME[k].label if k in FIELD_BY_NAME else k} = {v}"
+                          for k, v in candidate["requires"].items())
+        lines.append(f"- could be **{candidate['name']}**" + (f" if {needs}" if needs else ""))
+    derived = result["derived"]
+    cp, tnm = derived["child_pugh"], derived["tnm"]
+    lines.append("")
+    lines.append(f"**{_child_pugh(result)}**" + (
+        " — points: " + ", ".join(f"{k} {v}" for k, v in cp["points"].items() if v is not None)
+        if any(v is not None for v in cp["points"].values()) else ""))
+    milan = {True: "within", False: "outside", None: "unknown"}[derived["milan"]]
+    stage = " ".join(x for x in (tnm["t"], tnm["n"], tnm["m"]) if x) or "unknown"
+    lines.append(f"**Milan criteria:** {milan}. **AJCC 8th:** {stage}"
+                 + (f", stage {tnm['stage']}" if tnm["stage"] else "") + ".")
+    if primary:
+        lines += ["", "**Main options in the guide:**"]
+        lines += [f"- {o['name']}" + (f": {o['reasons'][0]['text']}" if o["reasons"] else "")
+                  for o in primary]
+    if alternative:
+        lines += ["", "**Other options:** " + "; ".join(o["name"] for o in alternative)]
+    guideline = result["guideline"]
+    lines += ["", f"_{guideline['disclaimer']}_", "", f"_{guideline['notice']}_",
+              "", f"_Source reviewed: {guideline['review_dates']}._"]
+    return _card(summary, "info", pack, base_url, detail="\n".join(lines))
+
+
+def missing_card(result: dict[str, Any], pack: Pack, base_url: str,
+                 report: dict[str, Any]) -> dict[str, Any] | None:
+    if not result["missing"]:
+        return None
+    labels = [FIELD_BY_NAME[f].label if f in FIELD_BY_NAME else f for f in result["missing"]]
+    head = "Missing for a complete answer: "
+    shown = labels
+    while shown and len(head + ", ".join(shown) + f" (+{len(labels) - len(shown)})") > MAX_SUMMARY:
+        shown = shown[:-1]
+    summary = head + ", ".join(shown) + (f" (+{len(labels) - len(shown)})" if len(shown) < len(labels) else "")
+    lines = ["The record does not say (livertx treats these as unknown, never as no):"]
+    lines += [f"- **{FIELD_BY_NAME[f].label}** — {FIELD_BY_NAME[f].help}"
+              for f in result["missing"] if f in FIELD_BY_NAME]
+    used = report.get("provenance") or {}
+    if used:
+        lines += ["", "Read from the record: " + ", ".join(
+            f"{FIELD_BY_NAME[k].label if k in FIELD_BY_NAME else k} ({v['resource']})"
+            for k, v in used.items()) + "."]
+    return _card(summary, "warning", pack, base_url, detail="\n".join(lines))
+
+
+def link_card(patient: dict[str, Any], pack: Pack, base_url: str) -> dict[str, Any]:
+    return {**_card("Why each option fits or not, side effects and questions (livertx)", "info",
+                    pack, base_url),
+            "links": [{"label": "Open the full livertx assessment", "type": "absolute",
+                       "url": result_url(base_url, patient)}]}
+
+
+def result_url(base_url: str, patient: dict[str, Any]) -> str:
+    """The full assessment of these facts as a link (vocabulary fields as query parameters)."""
+    query = {k: (str(v).lower() if isinstance(v, bool) else v) for k, v in patient.items()
+             if k in FIELD_BY_NAME and v is not None}
+    return f"{base_url}{RESULT_PATH}" + (f"?{urlencode(query)}" if query else "")
+
+
+def _card(summary: str, indicator: str, pack: Pack, base_url: str, *,
+          detail: str | None = None) -> dict[str, Any]:
+    card: dict[str, Any] = {"uuid": str(uuid.uuid4()), "summary": summary,
+                            "indicator": indicator, "source": source(pack, base_url)}
+    if detail:
+        card["detail"] = detail
+    return card
+
+
+def cards_for(result: dict[str, Any], report: dict[str, Any], pack: Pack,
+              base_url: str) -> list[dict[str, Any]]:
+    """Summary card, the missing-inputs warning (when something is missing), the link."""
+    cards = [summary_card(result, pack, base_url)]
+    warning = missing_card(result, pack, base_url, report)
+    if warning is not None:
+        cards.append(warning)
+    cards.append(link_card(report.get("patient") or {}, pack, base_url))
+    return cards
+
+
+def problem_card(message: str, pack: Pack, base_url: str) -> dict[str, Any]:
+    """When the record cannot be read (e.g. a lab in an unknown unit): say so in the EHR."""
+    return _card("livertx could not read this record; no treatment summary shown", "warning",
+                 pack, base_url, detail=message)
