@@ -48,4 +48,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pages_router)
     app.include_router(api_router)
     app.include_router(cds_router)
+    from livertx.cds.routes import install as install_cds; install_cds(app, settings)
     return app
