@@ -1,5 +1,248 @@
-"""Placeholder router, replaced by its module's owner."""
+"""The pages people use: home, the assessment form and its result, the treatment library,
+search and about. Server-rendered HTML that works without JavaScript.
 
-from fastapi import APIRouter
+Privacy: a submitted form is turned into an assessment and rendered; nothing about it is
+stored or logged. The result page carries the answers in hidden fields so that "change my
+answers" and "download JSON" work without any server-side state.
+"""
 
-router = APIRouter()
+from __future__ import annotations
+
+import json
+import time
+from contextlib import asynccontextmanager
+from typing import Any, AsyncIterator
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from livertx.engine import assess
+from livertx.errors import InvalidInput
+from livertx.knowledge.pack import Pack
+from livertx.web import csrf
+from livertx.web.forms import (
+    GROUPS, LAB_FIELDS, TRIALS_INTEREST, UNIT_WORDS, UNITS, VALUE_LABELS, FormData, read_form,
+    validate,
+)
+from livertx.web.result import result_context
+from livertx.web.search import SearchIndex, build_index
+from livertx.web.templating import STATIC_DIR, page_context, templates
+
+NO_STORE = {"Cache-Control": "no-store"}
+STATIC_FILES = {p.name: p for p in STATIC_DIR.iterdir() if p.is_file()}
+STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8",
+                ".svg": "image/svg+xml", ".png": "image/png", ".ico": "image/x-icon"}
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Build the search index once, when the server starts."""
+    search_index(app)
+    yield
+
+
+router = APIRouter(lifespan=lifespan, include_in_schema=False)
+
+
+def search_index(app: Any) -> SearchIndex:
+    """The app's search index (built on first use when no lifespan ran, as in tests)."""
+    index = getattr(app.state, "search_index", None)
+    if index is None:
+        index = build_index(app.state.pack)
+        app.state.search_index = index
+    return index
+
+
+def _pack(request: Request) -> Pack:
+    return request.app.state.pack
+
+
+def _page(request: Request, name: str, status: int = 200,
+          headers: dict[str, str] | None = None, **context: Any) -> HTMLResponse:
+    return templates.TemplateResponse(request, name, page_context(_pack(request), **context),
+                                      status_code=status, headers=headers)
+
+
+def _not_found(request: Request, what: str) -> HTMLResponse:
+    return _page(request, "not_found.html", status=404, what=what, nav="")
+
+
+# --- home, about ---------------------------------------------------------------------------
+
+@router.get("/", response_class=HTMLResponse)
+async def home(request: Request) -> HTMLResponse:
+    return _page(request, "home.html", nav="home")
+
+
+@router.get("/about", response_class=HTMLResponse)
+async def about(request: Request) -> HTMLResponse:
+    pack = _pack(request)
+    return _page(request, "about.html", nav="about", sections=list(pack.sections.values()),
+                 tables=pack.tables, categories=pack.categories,
+                 references=list(pack.references.values()))
+
+
+# --- the assessment ------------------------------------------------------------------------
+
+def _form_page(request: Request, data: FormData, status: int = 200,
+               notice: str | None = None) -> HTMLResponse:
+    token, new_cookie = csrf.token_for(request)
+    response = _page(request, "assess.html", status=status, headers=NO_STORE, nav="assess",
+                     data=data, groups=GROUPS, lab_fields=LAB_FIELDS, units=UNITS,
+                     unit_words=UNIT_WORDS, value_labels=VALUE_LABELS,
+                     trials_field=TRIALS_INTEREST, csrf_field=csrf.FIELD, csrf_token=token,
+                     notice=notice)
+    csrf.set_cookie(response, new_cookie)
+    return response
+
+
+async def _submitted(request: Request) -> tuple[FormData, bool]:
+    """The form as typed, and whether its cross-site token is valid."""
+    try:
+        form = await request.form()
+    except (ValueError, KeyError, AssertionError):
+        return FormData(), False
+    data = read_form(form.multi_items())
+    return data, csrf.is_valid(request, form.get(csrf.FIELD))
+
+
+EXPIRED = ("For your safety this form had to be checked again (it was open for a long time, "
+           "or sent from another page). Your answers are below: please check them and press "
+           "the button again.")
+
+
+@router.get("/assess", response_class=HTMLResponse)
+async def assess_form(request: Request) -> HTMLResponse:
+    return _form_page(request, FormData())
+
+
+@router.post("/assess", response_class=HTMLResponse)
+async def assess_result(request: Request) -> HTMLResponse:
+    started = time.perf_counter()
+    data, trusted = await _submitted(request)
+    if not trusted:
+        return _form_page(request, data, status=403, notice=EXPIRED)
+    patient = validate(data)
+    if patient is None:
+        return _form_page(request, data, status=422)
+    pack = _pack(request)
+    engine_start = time.perf_counter()
+    try:
+        result = await run_in_threadpool(assess, patient, pack)
+    except InvalidInput as exc:  # validate() already parsed it; kept as a safety net
+        from livertx.web.forms import place_errors
+
+        place_errors(data, exc.errors)
+        return _form_page(request, data, status=422)
+    engine_ms = (time.perf_counter() - engine_start) * 1000
+    token, new_cookie = csrf.token_for(request)
+    render_start = time.perf_counter()
+    context = page_context(pack, nav="assess", data=data, csrf_field=csrf.FIELD,
+                           csrf_token=token, trials_interest=data.values.get(TRIALS_INTEREST, ""),
+                           **result_context(result, pack))
+    body = templates.get_template("result.html").render(request=request, **context)
+    render_ms = (time.perf_counter() - render_start) * 1000
+    total_ms = (time.perf_counter() - started) * 1000
+    timing = (f"engine;dur={engine_ms:.1f}, render;dur={render_ms:.1f}, "
+              f"total;dur={total_ms:.1f}")
+    response = HTMLResponse(body, headers={**NO_STORE, "Server-Timing": timing})
+    csrf.set_cookie(response, new_cookie)
+    return response
+
+
+@router.post("/assess/edit", response_class=HTMLResponse)
+async def assess_edit(request: Request) -> HTMLResponse:
+    """The form again, filled with the answers carried by the result page."""
+    data, trusted = await _submitted(request)
+    return _form_page(request, data, status=200 if trusted else 403,
+                      notice=None if trusted else EXPIRED)
+
+
+@router.post("/assess.json")
+async def assess_json(request: Request) -> Response:
+    """The same assessment as `livertx assess --format json`, as a file to keep."""
+    data, trusted = await _submitted(request)
+    if not trusted:
+        return JSONResponse({"errors": [{"field": csrf.FIELD, "message": EXPIRED}]},
+                            status_code=403, headers=NO_STORE)
+    patient = validate(data)
+    if patient is None:
+        errors = [{"field": k, "message": m} for k, ms in data.errors.items() for m in ms]
+        errors += [{"field": "form", "message": m} for m in data.general_errors]
+        return JSONResponse({"errors": errors}, status_code=422, headers=NO_STORE)
+    result = await run_in_threadpool(assess, patient, _pack(request))
+    body = json.dumps(result, indent=2, ensure_ascii=False) + "\n"
+    return Response(body, media_type="application/json", headers={
+        **NO_STORE, "Content-Disposition": 'attachment; filename="livertx-assessment.json"'})
+
+
+@router.get("/result")
+async def result_redirect() -> RedirectResponse:
+    """A result is only ever the answer to a submitted form (nothing is stored to show)."""
+    return RedirectResponse("/assess", status_code=303)
+
+
+# --- the library ---------------------------------------------------------------------------
+
+GROUP_TITLES = {"surgery": "Surgery", "local": "Treatments aimed at the tumor in the liver",
+                "radiation": "Radiation", "drug": "Medicines", "research": "Research",
+                "support": "Care and support"}
+
+
+@router.get("/treatments", response_class=HTMLResponse)
+async def treatments(request: Request) -> HTMLResponse:
+    pack = _pack(request)
+    grouped: dict[str, list[Any]] = {}
+    for option in pack.options:
+        grouped.setdefault(option.group, []).append(option)
+    return _page(request, "treatments.html", nav="treatments", grouped=grouped,
+                 group_titles=GROUP_TITLES, topics=pack.topics)
+
+
+@router.get("/treatments/{option_id}", response_class=HTMLResponse)
+async def treatment(request: Request, option_id: str) -> HTMLResponse:
+    pack = _pack(request)
+    try:
+        option = pack.option(option_id)
+    except KeyError:
+        return _not_found(request, "treatment")
+    return _page(request, "treatment.html", nav="treatments", option=option,
+                 table=pack.option_tables.get(option.id))
+
+
+@router.get("/treatments/{option_id}/{technique_id}", response_class=HTMLResponse)
+async def technique(request: Request, option_id: str, technique_id: str) -> HTMLResponse:
+    pack = _pack(request)
+    try:
+        option = pack.option(option_id)
+        found = next(t for t in option.techniques if t.id == technique_id)
+    except (KeyError, StopIteration):
+        return _not_found(request, "treatment technique")
+    return _page(request, "technique.html", nav="treatments", option=option, technique=found)
+
+
+@router.get("/topics/{topic_id}", response_class=HTMLResponse)
+async def topic(request: Request, topic_id: str) -> HTMLResponse:
+    try:
+        found = _pack(request).topic(topic_id)
+    except KeyError:
+        return _not_found(request, "topic")
+    return _page(request, "topic.html", nav="treatments", topic=found)
+
+
+@router.get("/search", response_class=HTMLResponse)
+async def search(request: Request, q: str = "") -> HTMLResponse:
+    query = q.strip()[:200]
+    hits = search_index(request.app).search(query) if query else []
+    return _page(request, "search.html", nav="search", query=query, hits=hits)
+
+
+@router.get("/static/{name}")
+async def static(name: str) -> Response:
+    """The stylesheet and the small script (a fixed list of files; no paths)."""
+    path = STATIC_FILES.get(name)
+    if path is None:
+        return Response("Not found", status_code=404, media_type="text/plain")
+    return FileResponse(path, media_type=STATIC_TYPES.get(path.suffix, "application/octet-stream"),
+                        headers={"Cache-Control": "public, max-age=3600"})
