@@ -1,0 +1,114 @@
+"""Benchmark: the decision engine for one patient, for a table of patients, and from the shell.
+
+Prints what this run measured next to the targets, with the ratio measured/target
+(below 1 is better for times, above 1 is better for throughput).
+Not a test: it asserts nothing. Run: .venv/bin/python benchmarks/assess.py [patients]
+
+- one in-process assessment (`livertx.engine.assess`) of a typical patient, after warm-up
+- the same for a patient whose category is open (candidates and per-candidate fits)
+- `livertx.engine.evaluate` over 1,000,000 generated patients (patients per second), and the
+  same without the `missing` list, to show what that list costs
+- the cold `livertx assess examples/early.json --format json` (new process each time)
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import polars as pl
+
+from livertx.engine import assess, evaluate
+from livertx.generate import generate_patients
+from livertx.knowledge import load_pack
+from livertx.patient import parse_patient
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
+COHORT_SIZE = 1_000_000
+SEED = 20171003
+ONE_RUNS, WARM_UP, CLI_RUNS = 200, 20, 5
+TARGET_ONE_MS = 2.0
+TARGET_PATIENTS_PER_S = 1_000_000
+TARGET_CLI_S = 0.5
+
+
+def _line(label: str, measured: str, target: str, ratio: float) -> None:
+    print(f"  {label:<44} {measured:>16}   target {target:<14} ratio {ratio:6.2f}")
+
+
+def median_ms(patient: object, pack: object) -> float:
+    for _ in range(WARM_UP):
+        assess(patient, pack)
+    times = []
+    for _ in range(ONE_RUNS):
+        start = time.perf_counter()
+        assess(patient, pack)
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def cohort_rate(frame: pl.DataFrame, pack: object, *, with_missing: bool = True
+                ) -> tuple[float, float]:
+    n = frame.height
+    evaluate(frame.head(10_000).lazy(), pack, with_missing=with_missing).collect()  # warm-up
+    runs = []
+    for _ in range(3):
+        start = time.perf_counter()
+        out = evaluate(frame.lazy(), pack, with_missing=with_missing).collect()
+        runs.append(time.perf_counter() - start)
+    assert out.height == n
+    best = min(runs)
+    return n / best, best
+
+
+def cli_seconds() -> float:
+    command = [str(Path(sys.executable).with_name("livertx")), "assess",
+               str(EXAMPLES / "early.json"), "--format", "json"]
+    times = []
+    for _ in range(CLI_RUNS):
+        start = time.perf_counter()
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        times.append(time.perf_counter() - start)
+        if done.returncode != 0:
+            print(f"  (livertx assess exited {done.returncode}: {done.stderr.strip()[:200]})")
+    return statistics.median(times)
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else COHORT_SIZE
+    pack = load_pack()
+    print(f"livertx benchmark: decision engine (pack {pack.id} {pack.info.version}, "
+          f"polars {pl.__version__}, {pl.thread_pool_size()} threads)")
+    typical = parse_patient(json.loads((EXAMPLES / "early.json").read_text(encoding="utf-8")))
+    open_case = parse_patient(json.loads((EXAMPLES / "unknown-fitness.json")
+                                         .read_text(encoding="utf-8")))
+    assert assess(open_case, pack)["category"]["id"] is None
+
+    one = median_ms(typical, pack)
+    opened = median_ms(open_case, pack)
+    frame = generate_patients(n, seed=SEED)
+    rate, seconds = cohort_rate(frame, pack)
+    bare_rate, bare_seconds = cohort_rate(frame, pack, with_missing=False)
+    cold = cli_seconds()
+
+    print(f"measured in this run (median of {ONE_RUNS} after {WARM_UP} warm-up; cohort best of 3;"
+          f" shell median of {CLI_RUNS}):")
+    _line("assess, typical patient (early.json)", f"{one:.2f} ms", f"<= {TARGET_ONE_MS:g} ms",
+          one / TARGET_ONE_MS)
+    _line("assess, open category (unknown-fitness.json)", f"{opened:.2f} ms",
+          f"<= {TARGET_ONE_MS:g} ms", opened / TARGET_ONE_MS)
+    _line(f"evaluate, {n:,} patients ({seconds:.2f} s)", f"{rate:,.0f} /s",
+          f">= {TARGET_PATIENTS_PER_S:,} /s", rate / TARGET_PATIENTS_PER_S)
+    _line(f"  same without `missing` ({bare_seconds:.2f} s)", f"{bare_rate:,.0f} /s",
+          "(for reference)", bare_rate / TARGET_PATIENTS_PER_S)
+    _line("cold `livertx assess early.json --format json`", f"{cold:.2f} s",
+          f"<= {TARGET_CLI_S:g} s", cold / TARGET_CLI_S)
+
+
+if __name__ == "__main__":
+    main()
