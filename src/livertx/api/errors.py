@@ -14,6 +14,7 @@ from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException
 
 from livertx.errors import FhirError, InvalidInput, LivertxError
 
@@ -64,6 +65,10 @@ class JsonErrorRoute(APIRoute):
                 return await handler(request)
             except RequestValidationError as exc:
                 return error_response(422, validation_errors(exc))
+            except HTTPException as exc:
+                if exc.status_code != 400:  # FastAPI's "error parsing the body" (not UTF-8...)
+                    raise
+                return error_response(422, [("body", f"not valid JSON ({exc.detail})")])
             except InvalidInput as exc:
                 return error_response(422, [(e.field, e.message) for e in exc.errors])
             except FhirError as exc:
