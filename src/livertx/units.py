@@ -30,6 +30,8 @@ def to_canonical(value: float | int | str, units: dict[str, float], canonical: s
         raise UnitError(f"expected a number in {canonical} or a value with a unit")
     if isinstance(value, (int, float)):
         return float(value)
+    if not isinstance(value, str):
+        raise UnitError(f"expected a number in {canonical} or a value with a unit")
     match = _VALUE_WITH_UNIT.match(value)
     if not match:
         raise UnitError(f"could not read {value!r}: give a number, optionally followed by a unit "
