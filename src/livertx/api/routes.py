@@ -38,7 +38,8 @@ def _pack(request: Request) -> Pack:
     return request.app.state.pack
 
 
-@router.post("/assess", response_model=Assessment, responses=ERRORS,
+@router.post("/assess", response_model=Assessment, response_model_exclude_unset=True,
+             responses=ERRORS,
              summary="Assess one patient",
              openapi_extra={"requestBody": {"required": True, "content": {
                  "application/json": {"schema": patient_schema()}}}})
@@ -52,7 +53,8 @@ def assess_patient(request: Request, patient: Annotated[Any, Body()]) -> dict[st
     return assess(patient, _pack(request))
 
 
-@router.post("/assess/fhir", response_model=FhirAssessment, responses=ERRORS,
+@router.post("/assess/fhir", response_model=FhirAssessment, response_model_exclude_unset=True,
+             responses=ERRORS,
              summary="Assess the patient in a FHIR R4 Bundle",
              openapi_extra={"requestBody": {"required": True, "content": {
                  "application/json": {"schema": bundle_schema()},

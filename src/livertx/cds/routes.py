@@ -238,7 +238,7 @@ async def feedback(request: Request, body: FeedbackRequest) -> Any:
     return {}
 
 
-@router.get(f"/{SERVICE_ID}/result", response_model=Assessment,
+@router.get(f"/{SERVICE_ID}/result", response_model=Assessment, response_model_exclude_unset=True,
             responses={422: ERRORS[422]}, summary="The full assessment behind a card's link")
 async def result(request: Request) -> Any:
     """The contract JSON for the vocabulary facts in the query string (the link card's target)."""
