@@ -13,3 +13,62 @@ def derive_one(**facts: Any) -> dict[str, Any]:
     """One patient through the public path: parse -> one-row frame -> derive -> row as a dict."""
     frame = patients_frame([parse_patient(facts)])
     return derive(frame.lazy()).collect().row(0, named=True)
+
+
+# --- web: a real server and a real browser (test_web_browser.py, test_web_a11y.py) -------------
+
+import os  # noqa: E402
+import socket  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+import urllib.request  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def live_server() -> Iterator[str]:
+    """`livertx serve` on a free loopback port, as `make run` starts it; yields its base URL."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    cli = Path(sys.executable).with_name("livertx")
+    process = subprocess.Popen([str(cli), "serve", "--host", "127.0.0.1", "--port", str(port)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(url + "/", timeout=2).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("livertx serve did not start: "
+                                       + process.stderr.read().decode(errors="replace")) from None
+                time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[object]:
+    """Debian's Chromium through Playwright (LIVERTX_CHROMIUM overrides the path). Never skips."""
+    from playwright.sync_api import sync_playwright
+
+    path = os.environ.get("LIVERTX_CHROMIUM", "/usr/bin/chromium")
+    if not Path(path).exists():
+        raise RuntimeError(f"Chromium not found at {path}: run `make test` (it installs it) "
+                           "or set LIVERTX_CHROMIUM")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
