@@ -114,7 +114,8 @@ def options_command() -> None:
 
     pack = load_pack()
     table = Table(title=f"Options in pack {pack.id} (reviewed {pack.info.reviewed})")
-    for column in ("id", "name", "group", "techniques"):
+    table.add_column("id", no_wrap=True)  # typed into `livertx explain`: never cut
+    for column in ("name", "group", "techniques"):
         table.add_column(column)
     for option in pack.options:
         table.add_row(option.id, option.name, option.group,
@@ -150,9 +151,7 @@ def pack_check_command(path: Optional[Path] = typer.Argument(None, help="A pack 
     pack = guarded(lambda: load_pack(path))
     problems = check_pack(pack)
     if problems:
-        for problem in problems:
-            out.print(f"[red]problem:[/] {problem}", highlight=False)
-        raise typer.Exit(1)
+        fail("the pack has problems:\n" + "\n".join(f"  {p}" for p in problems))
     rules = sum(len(t.rules) for t in pack.tables)
     out.print(f"pack {pack.id} {pack.info.version}: ok ({len(pack.sections)} sections, "
               f"{len(pack.options)} options, {len(pack.tables)} tables, {rules} rules)")
