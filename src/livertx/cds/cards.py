@@ -60,8 +60,10 @@ def summary_card(result: dict[str, Any], pack: Pack, base_url: str) -> dict[str,
         if len(head) > 70:
             head = f"HCC, {_words(category['id'])}"
     else:
-        names = " or ".join(_words(c["id"]) for c in category["candidates"]) or "open"
-        head = f"HCC, category open ({names})"
+        candidates = category["candidates"]
+        head = "HCC, category open (" + " or ".join(_words(c["id"]) for c in candidates) + ")"
+        if not candidates or len(head) > 80:
+            head = f"HCC, category open ({len(candidates)} possible)"
     summary = _fit_summary([head, _child_pugh(result)], [_words(o["id"]) for o in primary])
     lines = [f"**Category:** {category['name'] or 'not decided by the data given'}"]
     lines += [f"- {r['text']} _(source: {r['source']})_" for r in category["reasons"]]
