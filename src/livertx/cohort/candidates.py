@@ -13,20 +13,15 @@ from __future__ import annotations
 
 import polars as pl
 
-from livertx.cohort.plan import CANDIDATES, KEY, CohortPlan, candidate_thresholds
+from livertx.cohort.plan import CANDIDATES, KEY, CohortPlan, KeyPart, candidate_thresholds
 from livertx.engine.candidates import probe_values
-from livertx.engine.conditions import CHILD_PUGH_LABS, DERIVED_INPUTS, columns_of, facts_behind
+from livertx.engine.conditions import DERIVED_INPUTS, columns_of, facts_behind
 from livertx.engine.evaluate import evaluate_category
 from livertx.frame import COLUMN_SCHEMA
 from livertx.knowledge.pack import Pack
-from livertx.scores.child_pugh import CLASS_A_MAX, CLASS_B_MAX
 from livertx.vocabulary import FIELD_BY_NAME
 
 _CLASSES = ("A", "B", "C")
-
-
-def _class_index(score: pl.Expr) -> pl.Expr:
-    return (score > CLASS_A_MAX).cast(pl.Int8) + (score > CLASS_B_MAX).cast(pl.Int8)
 
 
 def _possible() -> pl.Expr:
@@ -37,33 +32,67 @@ def _possible() -> pl.Expr:
             & ~(pl.col("major_vascular_invasion") & ~vessel).fill_null(False))
 
 
-def candidates_for_keys(representatives: pl.DataFrame, plan: CohortPlan,
-                        pack: Pack) -> pl.DataFrame:
-    """`KEY` -> list of candidate category ids, for one representative open row per key.
+def representatives(keys: pl.Series, plan: CohortPlan) -> pl.DataFrame:
+    """One row of vocabulary values per key, decoded from the key itself.
 
-    `representatives` holds `KEY`, the vocabulary columns (after the implications) and the
-    Child-Pugh point columns.
+    Each coded value stands for its whole class: a threshold itself, a number between two
+    thresholds, a boolean or unknown; Child-Pugh is given as its class when known (labs
+    left out), otherwise as the range of classes the labs allowed (`_lo`, `_hi`).
     """
-    if representatives.is_empty():
+    frame = pl.DataFrame({KEY: keys.cast(pl.Int64)})
+    columns: dict[str, pl.Expr] = {}
+    scale = 1
+    for part in plan.key_parts:
+        code = (pl.col(KEY) // scale) % part.radix
+        scale *= part.radix
+        columns[part.name] = _decoded(part, code)
+    frame = frame.with_columns(**columns)
+    return frame.select(
+        KEY, *[(columns_or_null(frame, n)).cast(t).alias(n) for n, t in COLUMN_SCHEMA.items()
+               if n != "child_pugh_class"],
+        pl.col("cp_class").alias("child_pugh_class"),
+        _open_cp=pl.col("cp_class").is_null(), _lo=pl.col("cp_low"), _hi=pl.col("cp_high"))
+
+
+def columns_or_null(frame: pl.DataFrame, name: str) -> pl.Expr:
+    return pl.col(name) if name in frame.columns else pl.lit(None)
+
+
+def _decoded(part: KeyPart, code: pl.Expr) -> pl.Expr:
+    if part.kind == "bool":
+        return pl.when(code == 2).then(None).otherwise(code == 1)
+    if part.kind in ("enum", "cp_class"):
+        values = list(part.values)
+        return code.replace_strict(dict(enumerate(values)), default=None,
+                                   return_dtype=pl.String)
+    if part.kind == "bucket":
+        cuts = list(part.values)
+        integer = FIELD_BY_NAME[part.name].type == "int"
+        value = pl.lit(None, pl.Float64)
+        for j, cut in enumerate(cuts):
+            below = cut - 1 if integer else (cut / 2 if j == 0 else (cuts[j - 1] + cut) / 2)
+            value = pl.when(code == 2 * j).then(below).when(code == 2 * j + 1).then(cut) \
+                .otherwise(value)
+        above = cuts[-1] + 1
+        return pl.when(code == part.radix - 1).then(None).when(code == 2 * len(cuts)) \
+            .then(above).otherwise(value)
+    return code  # cp_low / cp_high: class index
+
+
+def candidates_for_keys(keys: pl.Series, plan: CohortPlan, pack: Pack) -> pl.DataFrame:
+    """`KEY` -> list of candidate category ids, for each distinct key of open rows."""
+    if keys.is_empty():
         return pl.DataFrame(schema={KEY: pl.Int64, CANDIDATES: pl.List(pl.String)})
     rules = pack.category_table.rules
     columns = frozenset().union(*(columns_of(r.when) for r in rules))
     thresholds = candidate_thresholds(pack)
-    points = [pl.col(f"cp_points_{lab}") for lab in CHILD_PUGH_LABS]
-    low = _class_index(pl.sum_horizontal([p.fill_null(1) for p in points]))
-    high = _class_index(pl.sum_horizontal([p.fill_null(3) for p in points]))
-    frame = representatives.lazy().select(
-        KEY, *[pl.col(n).cast(t) for n, t in COLUMN_SCHEMA.items()],
-        _open_cp=pl.col("cp_class").is_null(), _lo=low, _hi=high)
+    frame = representatives(keys.unique(), plan).lazy()
     if "cp_class" in columns:  # the tried class stands in for undecided labs
         classes = pl.lit(pl.Series([list(_CLASSES)]))
         tried = classes.list.slice(pl.col("_lo"), pl.col("_hi") - pl.col("_lo") + 1)
         frame = frame.with_columns(
             child_pugh_class=pl.when("_open_cp").then(tried)
             .otherwise(pl.concat_list(pl.col("child_pugh_class")))).explode("child_pugh_class")
-        frame = frame.with_columns(
-            [pl.when("_open_cp").then(None).otherwise(pl.col(lab)).alias(lab)
-             for lab in DERIVED_INPUTS["cp_class"][1:]])
     for fact in sorted(facts_behind(columns)):
         if fact in DERIVED_INPUTS["cp_class"]:
             continue
@@ -83,4 +112,4 @@ def candidates_for_keys(representatives: pl.DataFrame, plan: CohortPlan,
     return reached.collect()
 
 
-__all__ = ["candidates_for_keys", "FIELD_BY_NAME"]
+__all__ = ["candidates_for_keys", "representatives"]

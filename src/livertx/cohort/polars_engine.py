@@ -177,14 +177,11 @@ def assess_options(frame: pl.LazyFrame, plan: CohortPlan) -> pl.LazyFrame:
             .with_columns(missing_expression(plan), key_expression(plan)))
 
 
-def open_representatives(frame: pl.LazyFrame, plan: CohortPlan) -> pl.LazyFrame:
-    """One row per distinct candidate key among the valid open rows."""
-    vocabulary = [s.name for s in FIELDS]
-    points = [f"cp_points_{lab}" for lab in CHILD_PUGH_LABS]
+def open_keys(frame: pl.LazyFrame, plan: CohortPlan) -> pl.LazyFrame:
+    """The distinct candidate keys of the valid open rows."""
     return (assess_category(frame, plan)
             .filter(pl.col("category").is_null() & pl.col(ERROR).is_null())
-            .with_columns(key_expression(plan))
-            .group_by(KEY).agg([pl.col(c).first() for c in [*vocabulary, *points, "cp_class"]]))
+            .select(key_expression(plan)).unique())
 
 
 def finish(frame: pl.LazyFrame, plan: CohortPlan, candidates: pl.DataFrame,
@@ -207,4 +204,4 @@ def finish(frame: pl.LazyFrame, plan: CohortPlan, candidates: pl.DataFrame,
 
 
 __all__ = ["ORIGINAL", "assess_category", "assess_options", "finish", "key_expression",
-           "missing_expression", "normalise", "open_representatives"]
+           "missing_expression", "normalise", "open_keys"]

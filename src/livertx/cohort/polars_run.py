@@ -14,7 +14,7 @@ from livertx.cohort.candidates import candidates_for_keys
 from livertx.cohort.errors import CohortError
 from livertx.cohort.plan import CohortPlan
 from livertx.cohort.polars_engine import assess_category, assess_options, finish, normalise
-from livertx.cohort.polars_engine import open_representatives
+from livertx.cohort.polars_engine import open_keys
 from livertx.knowledge.pack import Pack
 
 PARQUET_COMPRESSION = "lz4"  # several times faster to write than zstd, read everywhere
@@ -27,12 +27,12 @@ def run_polars(source: io.Source, temporary: Path, out_format: str, plan: Cohort
     t0 = time.perf_counter()
     prepared = normalise(io.scan(source), columns)
     try:
-        representatives = open_representatives(prepared, plan).collect(engine="streaming")
+        keys = open_keys(prepared, plan).collect(engine="streaming").to_series()
     except pl.exceptions.PolarsError as exc:
         raise CohortError(f"input {source.path}: {_first_line(exc)}") from None
     step("listing the candidates of open rows")
     t1 = time.perf_counter()
-    candidates = candidates_for_keys(representatives, plan, pack)
+    candidates = candidates_for_keys(keys, plan, pack)
     step("assessing and writing")
     t2 = time.perf_counter()
     output = finish(assess_options(assess_category(prepared, plan), plan), plan, candidates,

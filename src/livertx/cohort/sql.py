@@ -1,0 +1,320 @@
+"""The cohort as one SQL query (DuckDB dialect; Spark SQL via sqlglot), built from the pack.
+
+Decision rows are the pack's own `when` text, unchanged: standard SQL. Everything else is
+written here:
+
+- GENERATED twin of `livertx/scores/*.py` (Child-Pugh points/score/class, Milan, AJCC T,
+  N, M and stage group) as CASE expressions. The two must stay identical;
+  `tests/test_differential.py` runs both over generated patients and compares every column.
+- Twin of `livertx.engine.evaluate` hit policy "first": `CASE WHEN c IS NULL THEN <unknown>
+  WHEN c THEN <outcome> ...`; a CASE branch is taken only when its condition is TRUE, so
+  NULL (unknown) never falls through as FALSE.
+- Twin of `missing_expression` (from `plan.missing_paths`), the row checks (`checks.py`)
+  and the candidate key (`plan.key_parts`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from livertx.cohort import checks
+from livertx.cohort.plan import CANDIDATES, ERROR, KEY, MISSING, CohortPlan, KeyPart
+from livertx.engine.conditions import CHILD_PUGH_LABS
+from livertx.engine.evaluate import UNKNOWN_FIT, CompiledTable
+from livertx.scores import DERIVED_COLUMNS
+from livertx.scores.child_pugh import (
+    ALBUMIN_G_DL, BILIRUBIN_MG_DL, CLASS_A_MAX, CLASS_B_MAX, INR, ITEMS,
+)
+from livertx.scores.milan import SEVERAL_MAX_CM, SEVERAL_MAX_COUNT, SINGLE_MAX_CM
+from livertx.scores.tnm import STAGE_BY_T, T1A_MAX_CM, T3_MIN_CM
+from livertx.vocabulary import FIELDS, FieldSpec
+
+ORIGINAL = "_in_"  # prefix of the input's own columns inside the query
+_TYPES = {"bool": "BOOLEAN", "int": "INTEGER", "float": "DOUBLE", "enum": "VARCHAR"}
+
+
+def quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def literal(value: object) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _orig(name: str) -> str:
+    return quote(ORIGINAL + name)
+
+
+@dataclass
+class Query:
+    """A chain of CTEs, each selecting the previous one's columns plus new or replaced ones."""
+
+    columns: list[str]
+    ctes: list[str]
+
+    def step(self, **new: str) -> None:
+        replaced = [f"{new.pop(c)} AS {quote(c)}" if c in new else quote(c) for c in self.columns]
+        added = [f"{expr} AS {quote(name)}" for name, expr in new.items()]
+        source = f"s{len(self.ctes) - 1}"
+        self.ctes.append(f"SELECT {', '.join(replaced + added)} FROM {source}")
+        self.columns += list(new)
+
+    def sql(self, final: str) -> str:
+        withs = ",\n".join(f"s{i} AS ({cte})" for i, cte in enumerate(self.ctes))
+        return f"WITH {withs}\n{final}"
+
+
+# --- input: normalised vocabulary and row checks -------------------------------------
+
+def _normalised(spec: FieldSpec, present: set[str]) -> str:
+    if spec.name not in present:
+        value = f"CAST(NULL AS {_TYPES[spec.type]})"
+    elif spec.type == "enum":
+        spelled = " ".join(f"WHEN {literal(k)} THEN {literal(v)}"
+                           for k, v in checks.spellings(spec).items())
+        value = f"(CASE lower(trim(CAST({_orig(spec.name)} AS VARCHAR))) {spelled} END)"
+    elif spec.type == "int":
+        value = f"TRY_CAST({_orig(spec.name)} AS INTEGER)"
+    else:
+        value = f"CAST({_orig(spec.name)} AS {_TYPES[spec.type]})"
+    if spec.kind == "qualifier":
+        value = f"COALESCE({value}, {literal(spec.default)})"
+    return value
+
+
+def _error(present: set[str]) -> str:
+    parts = []
+    for check in checks.range_checks():
+        spec = check.spec
+        if spec.name not in present:
+            continue
+        x = f"CAST({_orig(spec.name)} AS DOUBLE)"
+        low = f"{x} <= {spec.minimum!r}" if spec.exclusive_minimum else f"{x} < {spec.minimum!r}"
+        parts.append(f"CASE WHEN {low} OR {x} > {spec.maximum!r} THEN {literal(check.message)} END")
+    for check in checks.value_checks():
+        spec = check.spec
+        if spec.name not in present:
+            continue
+        before, after = check.message_parts()
+        given = f"CAST({_orig(spec.name)} AS VARCHAR)"
+        parts.append(f"CASE WHEN {given} IS NOT NULL AND {quote(spec.name)} IS NULL THEN "
+                     f"{literal(before)} || {given} || {literal(after)} END")
+    parts.append("CASE WHEN major_vascular_invasion AND NOT vascular_invasion THEN "
+                 f"{literal(checks.VESSEL_MESSAGE)} END")
+    parts.append(f"CASE WHEN spread_throughout_liver AND tumor_count <= {checks.SPREAD_MAX_COUNT}"
+                 f" THEN {literal(checks.SPREAD_PARTS[0])} || CAST(tumor_count AS VARCHAR) || "
+                 f"{literal(checks.SPREAD_PARTS[1])} END")
+    return f"NULLIF(concat_ws({literal(checks.SEPARATOR)}, {', '.join(parts)}), '')"
+
+
+# --- GENERATED twin of livertx/scores/*.py --------------------------------------------
+
+def _rising(column: str, low: float, high: float) -> str:
+    return (f"CAST(CASE WHEN {column} < {low!r} THEN 1 WHEN {column} <= {high!r} THEN 2 "
+            f"WHEN {column} > {high!r} THEN 3 END AS TINYINT)")
+
+
+def _falling(column: str, low: float, high: float) -> str:
+    return (f"CAST(CASE WHEN {column} > {high!r} THEN 1 WHEN {column} >= {low!r} THEN 2 "
+            f"WHEN {column} < {low!r} THEN 3 END AS TINYINT)")
+
+
+def _graded(column: str, grades: dict[str, int]) -> str:
+    whens = " ".join(f"WHEN {literal(k)} THEN {v}" for k, v in grades.items())
+    return f"CAST(CASE {column} {whens} END AS TINYINT)"
+
+
+def _class_index(score: str) -> str:
+    return (f"(CAST({score} > {CLASS_A_MAX} AS INTEGER) + "
+            f"CAST({score} > {CLASS_B_MAX} AS INTEGER))")
+
+
+def derived_steps(query: Query) -> None:
+    """Twin of `livertx.scores.derive` (same stages, same three-valued logic)."""
+    query.step(vascular_invasion="CASE WHEN major_vascular_invasion THEN TRUE "
+                                 "ELSE vascular_invasion END")
+    single = "(tumor_count = 1 AND NOT spread_throughout_liver)"
+    several = "(tumor_count > 1 OR spread_throughout_liver)"
+    size = "largest_tumor_cm"
+    query.step(
+        cp_points_bilirubin=_rising("bilirubin", *BILIRUBIN_MG_DL),
+        cp_points_albumin=_falling("albumin", *ALBUMIN_G_DL),
+        cp_points_inr=_rising("inr", *INR),
+        cp_points_ascites=_graded("ascites", {"none": 1, "slight": 2, "moderate": 3,
+                                              "severe": 3}),
+        cp_points_encephalopathy=_graded("encephalopathy", {"none": 1, "grade_1_2": 2,
+                                                            "grade_3_4": 3}),
+        milan=(f"(((tumor_count = 1 AND {size} <= {SINGLE_MAX_CM!r}) OR (tumor_count >= 2 AND "
+               f"tumor_count <= {SEVERAL_MAX_COUNT} AND {size} <= {SEVERAL_MAX_CM!r})) AND NOT "
+               "spread_throughout_liver AND NOT vascular_invasion AND NOT lymph_node_spread "
+               "AND NOT distant_spread)"),
+        t_category=(f"CASE WHEN major_vascular_invasion OR adjacent_organ_invasion THEN 'T4' "
+                    f"WHEN {several} AND {size} > {T3_MIN_CM!r} THEN 'T3' "
+                    f"WHEN {several} AND {size} <= {T3_MIN_CM!r} THEN 'T2' "
+                    f"WHEN {single} AND {size} <= {T1A_MAX_CM!r} THEN 'T1a' "
+                    f"WHEN {single} AND {size} > {T1A_MAX_CM!r} AND vascular_invasion THEN 'T2' "
+                    f"WHEN {single} AND {size} > {T1A_MAX_CM!r} AND NOT vascular_invasion "
+                    "THEN 'T1b' END"),
+        n_category=("CASE WHEN lymph_node_spread THEN 'N1' WHEN NOT lymph_node_spread "
+                    "THEN 'N0' END"),
+        m_category="CASE WHEN distant_spread THEN 'M1' WHEN NOT distant_spread THEN 'M0' END",
+    )
+    points = [f"cp_points_{item}" for item in ITEMS]
+    local = " ".join(f"WHEN {literal(t)} THEN {literal(s)}" for t, s in STAGE_BY_T.items())
+    query.step(
+        cp_score=f"CAST({' + '.join(points)} AS TINYINT)",
+        _cp_low=" + ".join(f"COALESCE({p}, 1)" for p in points),
+        _cp_high=" + ".join(f"COALESCE({p}, 3)" for p in points),
+        stage_group=("CASE WHEN m_category = 'M1' THEN 'IVB' WHEN m_category = 'M0' AND "
+                     "n_category = 'N1' THEN 'IVA' WHEN m_category = 'M0' AND n_category = 'N0' "
+                     f"THEN (CASE t_category {local} END) END"),
+    )
+    low, high = _class_index("_cp_low"), _class_index("_cp_high")
+    query.step(_cp_labs=(f"CASE WHEN {low} <> {high} THEN NULL WHEN {low} = 0 THEN 'A' "
+                         f"WHEN {low} = 1 THEN 'B' WHEN {low} = 2 THEN 'C' END"))
+    query.step(
+        cp_class="COALESCE(_cp_labs, child_pugh_class)",
+        cp_class_from=("CASE WHEN _cp_labs IS NOT NULL THEN 'labs' WHEN child_pugh_class IS NOT "
+                       "NULL THEN 'given' END"),
+        cp_conflict=("(_cp_labs IS NOT NULL AND child_pugh_class IS NOT NULL AND "
+                     "_cp_labs <> child_pugh_class)"),
+    )
+
+
+# --- decision tables -----------------------------------------------------------------
+
+def _condition_name(table_index: int, row_index: int) -> str:
+    return f"_c_{table_index}_{row_index}"
+
+
+def _conditions(index: int, table: CompiledTable) -> dict[str, str]:
+    return {_condition_name(index, i): f"({rule.when})"
+            for i, rule in enumerate(table.table.rules)}
+
+
+def _chain(index: int, table: CompiledTable, *, by_row: bool) -> str:
+    """Twin of `livertx.engine.evaluate._chain`."""
+    unknown = None if table.table.output == "category" else UNKNOWN_FIT
+    whens = []
+    for i, rule in enumerate(table.table.rules):
+        c = _condition_name(index, i)
+        whens.append(f"WHEN {c} IS NULL THEN {literal(rule.id if by_row else unknown)}")
+        whens.append(f"WHEN {c} THEN {literal(rule.id if by_row else rule.outcome)}")
+    return f"CASE {' '.join(whens)} END"
+
+
+def decision_steps(query: Query, plan: CohortPlan, *, options: bool = True) -> None:
+    tables = plan.tables if options else plan.tables[:1]
+    category, rest = tables[0], tables[1:]
+    query.step(**_conditions(0, category))
+    query.step(**{category.column: _chain(0, category, by_row=False),
+                  category.rule_column: _chain(0, category, by_row=True)})
+    if not rest:
+        return
+    conditions: dict[str, str] = {}
+    for i, table in enumerate(rest, start=1):
+        conditions.update(_conditions(i, table))
+    query.step(**conditions)
+    outcomes: dict[str, str] = {}
+    for i, table in enumerate(rest, start=1):
+        outcomes[table.column] = _chain(i, table, by_row=False)
+        outcomes[table.rule_column] = _chain(i, table, by_row=True)
+    query.step(**outcomes)
+
+
+def missing_sql(plan: CohortPlan, *, arrow_lambda: bool = False) -> str:
+    """Twin of `livertx.engine.evaluate.missing_expression`."""
+    items = []
+    for fact, paths in plan.missing_paths:
+        ways = []
+        for path in paths:
+            is_open = ("category IS NULL" if path.table.table.output == "category"
+                       else f"{path.table.column} = {literal(UNKNOWN_FIT)}")
+            rows = ", ".join(literal(r) for r in path.rows)
+            way = f"({is_open} AND {path.table.rule_column} IN ({rows})"
+            if path.through:
+                way += " AND (" + " OR ".join(f"{c} IS NULL" for c in path.through) + ")"
+            ways.append(way + ")")
+        unknown = f"{fact} IS NULL"
+        if fact in CHILD_PUGH_LABS:
+            unknown += " AND (" + " OR ".join(f"{lab} IS NOT NULL" for lab in CHILD_PUGH_LABS) + ")"
+        items.append(f"CASE WHEN {unknown} AND ({' OR '.join(ways)}) THEN {literal(fact)} END")
+    keep = "x -> x IS NOT NULL" if arrow_lambda else "lambda x: x IS NOT NULL"
+    return f"list_filter([{', '.join(items)}], {keep})"
+
+
+def _key_code(part: KeyPart) -> str:
+    name = part.name
+    if part.kind == "bool":
+        return f"COALESCE(CAST({name} AS BIGINT), 2)"
+    if part.kind in ("enum", "cp_class"):
+        column = "cp_class" if part.kind == "cp_class" else name
+        whens = " ".join(f"WHEN {literal(v)} THEN {i}" for i, v in enumerate(part.values))
+        return f"(CASE {column} {whens} ELSE {len(part.values)} END)"
+    if part.kind == "bucket":
+        code = " + ".join(f"CAST({name} > {t!r} AS BIGINT) * 2 + CAST({name} = {t!r} AS BIGINT)"
+                          for t in part.values)
+        return f"(CASE WHEN {name} IS NULL THEN {part.radix - 1} ELSE {code} END)"
+    fill = 1 if part.kind == "cp_low" else 3
+    total = " + ".join(f"COALESCE(cp_points_{lab}, {fill})" for lab in CHILD_PUGH_LABS)
+    return _class_index(f"({total})")
+
+
+def key_sql(plan: CohortPlan) -> str:
+    """Twin of `polars_engine.key_expression`."""
+    terms, scale = [], 1
+    for part in plan.key_parts:
+        terms.append(f"CAST({_key_code(part)} AS BIGINT) * {scale}")
+        scale *= part.radix
+    return " + ".join(terms)
+
+
+# --- whole queries ---------------------------------------------------------------------
+
+def _base(source: str, columns: list[str]) -> Query:
+    present = set(columns)
+    kept = [f"{quote(c)} AS {_orig(c)}" for c in columns]
+    query = Query([ORIGINAL + c for c in columns], [f"SELECT {', '.join(kept)} FROM {source}"])
+    query.step(**{s.name: _normalised(s, present) for s in FIELDS})
+    query.step(**{ERROR: _error(present)})
+    derived_steps(query)
+    return query
+
+
+def keys_query(plan: CohortPlan, source: str, columns: list[str]) -> str:
+    """The distinct candidate keys of the valid open rows."""
+    query = _base(source, columns)
+    decision_steps(query, plan, options=False)
+    return query.sql(f"SELECT DISTINCT {key_sql(plan)} AS {KEY} FROM s{len(query.ctes) - 1} "
+                     f"WHERE category IS NULL AND {ERROR} IS NULL")
+
+
+def cohort_query(plan: CohortPlan, source: str, columns: list[str], candidates: str,
+                 *, order_by: str | None = None, arrow_lambda: bool = False) -> str:
+    """Every row: the input's columns, derived values, decisions, missing, error."""
+    query = _base(source, columns)
+    decision_steps(query, plan)
+    query.step(**{MISSING: missing_sql(plan, arrow_lambda=arrow_lambda), KEY: key_sql(plan)})
+    last = f"s{len(query.ctes) - 1}"
+    valid = f"q.{ERROR} IS NULL"
+    select = [f"q.{_orig(c)} AS {quote(c)}" for c in columns]
+    for name in plan.output_columns:
+        if name == ERROR:
+            select.append(f"q.{ERROR}")
+        elif name == CANDIDATES:
+            select.append(f"CASE WHEN {valid} AND q.category IS NULL THEN k.{CANDIDATES} END "
+                          f"AS {CANDIDATES}")
+        else:
+            select.append(f"CASE WHEN {valid} THEN q.{quote(name)} END AS {quote(name)}")
+    order = f" ORDER BY q.{order_by}" if order_by else ""
+    return query.sql(f"SELECT {', '.join(select)} FROM {last} AS q LEFT JOIN {candidates} AS k "
+                     f"ON q.{KEY} = k.{KEY}{order}")
+
+
+__all__ = ["DERIVED_COLUMNS", "MISSING", "cohort_query", "keys_query", "literal", "quote"]

@@ -1,0 +1,113 @@
+"""The SQL engines: DuckDB (reads Parquet/CSV itself) and Spark SQL, the same query text.
+
+Both run in two passes like the Polars engine: the distinct candidate keys of open rows,
+then every row joined with the candidates of its key. A mapping or `--units si` is
+applied first by Polars (streamed into a temporary Parquet file beside the output).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from livertx.cohort import io, sql
+from livertx.cohort.candidates import candidates_for_keys
+from livertx.cohort.errors import CohortError
+from livertx.cohort.plan import CANDIDATES, KEY, CohortPlan
+from livertx.knowledge.pack import Pack
+from livertx.vocabulary import FIELD_BY_NAME
+
+ROW = "_cohort_row"
+_DUCK_CSV_TYPES = {"int": "BIGINT", "float": "DOUBLE", "bool": "BOOLEAN", "enum": "VARCHAR"}
+
+
+def run_sql(engine: str, source: io.Source, temporary: Path, out_format: str, plan: CohortPlan,
+            pack: Pack, step: Callable[[str], None], result: Any, spark: Any = None) -> None:
+    with _prepared(source, temporary.parent) as (path, fmt):
+        columns = list(source.columns)
+        if engine == "duckdb":
+            _run_duckdb(path, fmt, columns, temporary, out_format, plan, pack, step, result)
+        else:
+            from livertx.cohort.spark import run_spark
+
+            run_spark(path, fmt, columns, temporary, out_format, plan, pack, step, result, spark)
+
+
+@contextlib.contextmanager
+def _prepared(source: io.Source, folder: Path) -> Iterator[tuple[Path, str]]:
+    """The input as the engine should read it: itself, or mapped into a temporary file."""
+    if not source.needs_preparing:
+        yield source.path, source.format
+        return
+    handle, name = tempfile.mkstemp(prefix=".livertx-mapped.", suffix=".parquet", dir=folder)
+    os.close(handle)
+    try:
+        try:
+            io.scan(source).sink_parquet(name)
+        except pl.exceptions.PolarsError as exc:
+            raise CohortError(f"input {source.path}: {_first_line(exc)}") from None
+        yield Path(name), "parquet"
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(name)
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def duckdb_source(path: Path, fmt: str, columns: list[str]) -> str:
+    """`read_parquet(...)` or `read_csv(...)` with the vocabulary columns typed."""
+    if fmt == "parquet":
+        return f"read_parquet({sql.literal(str(path))})"
+    types = ", ".join(f"{sql.literal(c)}: {sql.literal(_DUCK_CSV_TYPES[FIELD_BY_NAME[c].type])}"
+                      for c in columns if c in FIELD_BY_NAME)
+    typed = f", types={{{types}}}" if types else ""
+    return f"read_csv({sql.literal(str(path))}, header=true{typed})"
+
+
+def _run_duckdb(path: Path, fmt: str, columns: list[str], temporary: Path, out_format: str,
+                plan: CohortPlan, pack: Pack, step: Callable[[str], None], result: Any) -> None:
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        source = duckdb_source(path, fmt, columns)
+        step("finding the open rows")
+        t0 = time.perf_counter()
+        try:
+            keys = pl.from_arrow(con.sql(sql.keys_query(plan, source, columns)).to_arrow_table())
+        except duckdb.Error as exc:
+            raise CohortError(f"input {path}: {_first_line(exc)}") from None
+        step("listing the candidates of open rows")
+        t1 = time.perf_counter()
+        candidates = candidates_for_keys(keys[KEY], plan, pack).to_arrow()
+        con.register("livertx_candidates", candidates)
+        step("assessing and writing")
+        t2 = time.perf_counter()
+        query = sql.cohort_query(plan, source, columns, "livertx_candidates")
+        if out_format == "csv":
+            lists = ", ".join(f"array_to_string({c}, '{io.LIST_SEPARATOR}') AS {c}"
+                              for c in ("category_candidates", "missing"))
+            query = f"SELECT * REPLACE ({lists}) FROM ({query})"
+            options = "FORMAT csv, HEADER true"
+        else:
+            options = "FORMAT parquet, COMPRESSION lz4_raw"
+        try:
+            con.execute(f"COPY ({query}) TO {sql.literal(str(temporary))} ({options})")
+        except duckdb.Error as exc:
+            raise CohortError(f"input {path}: {_first_line(exc)}") from None
+        result.timings.update(keys=t1 - t0, candidates=t2 - t1,
+                              assess_write=time.perf_counter() - t2)
+    finally:
+        con.close()
+
+
+__all__ = ["CANDIDATES", "ROW", "duckdb_source", "run_sql"]
