@@ -1,0 +1,192 @@
+"""Benchmark: the CDS Hooks service under concurrent EHR calls, on a real uvicorn server.
+
+Starts `uvicorn livertx.web.app:create_app` on 127.0.0.1 (a subprocess), then drives
+POST /cds-services/livertx-hcc-options with realistic prefetch (Patient, Conditions, labs,
+mCODE staging, tumour size) from concurrent clients for a fixed time, in two runs:
+- distinct: every call a different patient (random labs and sizes): the cold path, where
+  concurrent calls are micro-batched into one engine pass;
+- repeat: the same chart opened again and again: the answer comes from the LRU.
+Prints requests/s, median and p99 latency and errors against the targets (>= 500 req/s,
+p99 <= 50 ms, zero errors) with measured/target ratios. Asserts nothing.
+
+Run: .venv/bin/python benchmarks/cds.py [seconds] [clients] [workers]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from typing import Any
+
+import httpx
+
+SECONDS = float(sys.argv[1]) if len(sys.argv) > 1 else 10.0
+CLIENTS = int(sys.argv[2]) if len(sys.argv) > 2 else 32
+WORKERS = int(sys.argv[3]) if len(sys.argv) > 3 else 1
+TARGET_RPS, TARGET_P99_MS = 500.0, 50.0
+PATH = "/cds-services/livertx-hcc-options"
+LOINC, SCT, AJCC, UCUM = ("http://loinc.org", "http://snomed.info/sct",
+                          "http://cancerstaging.org", "http://unitsofmeasure.org")
+
+
+def _search(*resources: dict[str, Any]) -> dict[str, Any] | None:
+    if not resources:
+        return None
+    return {"resourceType": "Bundle", "type": "searchset",
+            "entry": [{"resource": r, "search": {"mode": "match"}} for r in resources]}
+
+
+def _obs(oid: str, system: str, code: str, **value: Any) -> dict[str, Any]:
+    return {"resourceType": "Observation", "id": oid, "status": "final",
+            "subject": {"reference": "Patient/p1"}, "effectiveDateTime": "2024-06-01T09:30:00Z",
+            "code": {"coding": [{"system": system, "code": code}]}, **value}
+
+
+def _lab(oid: str, code: str, value: float, unit: str) -> dict[str, Any]:
+    return _obs(oid, LOINC, code, valueQuantity={"value": value, "unit": unit, "system": UCUM,
+                                                 "code": unit})
+
+
+def _cond(cid: str, code: str, severity: str | None = None) -> dict[str, Any]:
+    r: dict[str, Any] = {"resourceType": "Condition", "id": cid,
+                         "subject": {"reference": "Patient/p1"},
+                         "clinicalStatus": {"coding": [{"code": "active", "system":
+                                            "http://terminology.hl7.org/CodeSystem/condition-clinical"}]},
+                         "code": {"coding": [{"system": SCT, "code": code}]}}
+    if severity:
+        r["severity"] = {"coding": [{"system": SCT, "code": severity}]}
+    return r
+
+
+def prefetch(rng: random.Random | None) -> dict[str, Any]:
+    """A chart like an EHR sends it; with `rng`, labs, size and spread vary per call."""
+    r = rng or random.Random(7)
+    bili, alb, inr = round(r.uniform(0.5, 4.0), 2), round(r.uniform(2.4, 4.5), 1), round(r.uniform(0.9, 2.6), 2)
+    size, n1, m1 = round(r.uniform(1.0, 12.0), 1), r.random() < 0.2, r.random() < 0.3
+    staging = [_obs("cn", SCT, "399534004", valueCodeableConcept={"coding": [{"system": AJCC, "code": f"cN{int(n1)}"}]}),
+               _obs("cm", SCT, "399387003", valueCodeableConcept={"coding": [{"system": AJCC, "code": f"cM{int(m1)}"}]})]
+    return {
+        "patient": {"resourceType": "Patient", "id": "p1", "gender": "male", "birthDate": "1955-03-04"},
+        "conditions": _search(_cond("hcc", "109841003"), _cond("cirrhosis", "19943007"),
+                              _cond("ascites", "389026000", "255604002"),
+                              _cond("htn", "38341003")),
+        "bilirubin": _search(_lab("bili", "14631-6", round(bili * 17.1, 1), "umol/L")),
+        "albumin": _search(_lab("alb", "1751-7", round(alb * 10), "g/L")),
+        "inr": _search(_lab("inr", "6301-6", inr, "{INR}")),
+        "ecog": _search(_obs("ecog", LOINC, "89247-1", valueInteger=r.randint(0, 2))),
+        "staging": _search(*staging),
+        "tumorSize": _search(_lab("size", "21889-1", size, "cm")),
+        "liverFindings": None,
+    }
+
+
+def body(rng: random.Random | None) -> dict[str, Any]:
+    return {"hook": "patient-view", "hookInstance": str(uuid.uuid4()),
+            "context": {"userId": "Practitioner/dr-1", "patientId": "p1"}, "prefetch": prefetch(rng)}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(port: int) -> subprocess.Popen[bytes]:
+    cmd = [sys.executable, "-m", "uvicorn", "livertx.web.app:create_app", "--factory",
+           "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+           "--no-access-log", "--workers", str(WORKERS)]
+    proc = subprocess.Popen(cmd, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/cds-services", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    proc.kill()
+    raise SystemExit("the server did not start")
+
+
+async def drive(base: str, distinct: bool, discovery: bool = False) -> tuple[int, list[float], int]:
+    """CLIENTS concurrent callers for SECONDS: (requests, latencies in ms, errors).
+
+    `discovery`: GET /cds-services instead, the ceiling of this server and load generator.
+    """
+    latencies: list[float] = []
+    errors = 0
+    stop = time.perf_counter() + SECONDS
+    limits = httpx.Limits(max_connections=CLIENTS, max_keepalive_connections=CLIENTS)
+
+    async def caller(seed: int, client: httpx.AsyncClient) -> None:
+        nonlocal errors
+        rng = random.Random(seed) if distinct else None
+        payloads = [body(rng) for _ in range(1 if not distinct else 400)]
+        i = 0
+        while time.perf_counter() < stop:
+            payload = payloads[i % len(payloads)]
+            i += 1
+            t0 = time.perf_counter()
+            try:
+                if discovery:
+                    ok = (await client.get("/cds-services")).status_code == 200
+                else:
+                    response = await client.post(PATH, json=payload)
+                    ok = response.status_code == 200 and len(response.json()["cards"]) >= 2
+            except httpx.HTTPError:
+                ok = False
+            latencies.append((time.perf_counter() - t0) * 1000)
+            errors += not ok
+
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=10) as client:
+        await asyncio.gather(*(caller(seed, client) for seed in range(CLIENTS)))
+    return len(latencies), latencies, errors
+
+
+def report(name: str, requests: int, latencies: list[float], errors: int) -> None:
+    rps = requests / SECONDS
+    median = statistics.median(latencies)
+    p99 = statistics.quantiles(latencies, n=100)[98]
+    print(f"\n{name}: {requests} requests in {SECONDS:g} s, {CLIENTS} concurrent clients, "
+          f"{WORKERS} server worker(s)")
+    print(f"  throughput  {rps:8.1f} req/s   target >= {TARGET_RPS:g}   ratio {rps / TARGET_RPS:.2f}")
+    print(f"  median      {median:8.1f} ms")
+    print(f"  p99         {p99:8.1f} ms      target <= {TARGET_P99_MS:g}    ratio "
+          f"{p99 / TARGET_P99_MS:.2f} (lower is better)")
+    print(f"  errors      {errors:8d}         target 0")
+
+
+def main() -> None:
+    port = free_port()
+    server = start_server(port)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        asyncio.run(drive_once(base))
+        for name, distinct in (("distinct patients (cold: micro-batched engine)", True),
+                               ("same chart repeated (warm: LRU)", False)):
+            report(name, *asyncio.run(drive(base, distinct)))
+        report("baseline: GET /cds-services (ceiling of server + load generator here)",
+               *asyncio.run(drive(base, False, discovery=True)))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"\nmachine: {os.cpu_count()} CPUs, load average {load:.1f} at the end; the load "
+          "generator (httpx) runs on the same machine.")
+
+
+async def drive_once(base: str) -> None:
+    """Warm-up: first call compiles the pack's expressions."""
+    async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+        for _ in range(3):
+            (await client.post(PATH, json=body(random.Random(1)))).raise_for_status()
+
+
+if __name__ == "__main__":
+    main()
