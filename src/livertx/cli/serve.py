@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import os
+import secrets
+
 import typer
 
 
 def serve_command(host: str = typer.Option("127.0.0.1", help="Address to listen on"),
                   port: int = typer.Option(8000, help="Port"),
                   workers: int = typer.Option(1, help="Worker processes")) -> None:
-    """Start the web app (http://HOST:PORT/)."""
+    """Start the web app (http://HOST:PORT/). No access log: requests carry patient data."""
     import uvicorn
 
+    from livertx.web.csrf import SECRET_ENV
+
+    # One form-token secret for every worker process of this run, so a form rendered by one
+    # worker is accepted by another. It lives only in this process tree's environment.
+    os.environ.setdefault(SECRET_ENV, secrets.token_hex(32))
     typer.echo(f"livertx on http://{host}:{port}/ (educational, not medical advice)")
     uvicorn.run("livertx.web.app:create_app", factory=True, host=host, port=port,
                 workers=workers, access_log=False, log_level="warning")

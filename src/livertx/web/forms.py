@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from livertx import units
 from livertx.errors import FieldError, InvalidInput
@@ -218,6 +219,9 @@ def place_errors(data: FormData, errors: list[FieldError]) -> None:
 
 def _readable(name: str, message: str) -> str:
     """Engine messages name other fields by vocabulary name; use the form's labels."""
+    message = re.sub(r"^is (true|false|\S+) but ", lambda m: "this says " + {
+        "true": "yes", "false": "no"}.get(m.group(1), m.group(1)) + ", but ", message)
+    message = message.replace(" is true", " is ticked").replace(" is false", " says no")
     for other, spec in FIELD_BY_NAME.items():
         message = re.sub(rf"\b{other}\b", f"“{spec.label}”", message)
     return message.replace("tumors lists", "the tumor sizes list").replace(

@@ -8,21 +8,32 @@ answers" and "download JSON" work without any server-side state.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 import time
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator
+from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
-from starlette.concurrency import run_in_threadpool
 
 from livertx.engine import assess
 from livertx.errors import InvalidInput
 from livertx.knowledge.pack import Pack
 from livertx.web import csrf
 from livertx.web.forms import (
-    GROUPS, LAB_FIELDS, TRIALS_INTEREST, UNIT_WORDS, UNITS, VALUE_LABELS, FormData, read_form,
+    GROUPS,
+    LAB_FIELDS,
+    TRIALS_INTEREST,
+    UNIT_WORDS,
+    UNITS,
+    VALUE_LABELS,
+    FormData,
+    place_errors,
+    read_form,
     validate,
 )
 from livertx.web.result import result_context
@@ -30,6 +41,25 @@ from livertx.web.search import SearchIndex, build_index
 from livertx.web.templating import STATIC_DIR, page_context, templates
 
 NO_STORE = {"Cache-Control": "no-store"}
+# The engine is CPU-bound (Polars plus Python). Running more assessments at once than there
+# are cores only makes each slower, so requests take turns on a small pool; the time spent
+# waiting for a turn is reported separately (Server-Timing `queue`).
+# One thread per process measured best on 2 cores (more threads contend for the GIL);
+# scale with `livertx serve --workers N` instead.
+ENGINE_THREADS = max(1, int(os.environ.get("LIVERTX_ENGINE_THREADS", "1")))
+_engine_pool = ThreadPoolExecutor(max_workers=ENGINE_THREADS, thread_name_prefix="livertx-engine")
+
+
+async def _assess_timed(patient: dict[str, Any], pack: Pack) -> tuple[dict[str, Any], float, float]:
+    """(assessment, ms waiting for an engine thread, ms computing) without blocking the loop."""
+    submitted = time.perf_counter()
+
+    def run() -> tuple[dict[str, Any], float, float]:
+        began = time.perf_counter()
+        result = assess(patient, pack)
+        return result, (began - submitted) * 1000, (time.perf_counter() - began) * 1000
+
+    return await asyncio.get_running_loop().run_in_executor(_engine_pool, run)
 STATIC_FILES = {p.name: p for p in STATIC_DIR.iterdir() if p.is_file()}
 STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8",
                 ".svg": "image/svg+xml", ".png": "image/png", ".ico": "image/x-icon"}
@@ -127,15 +157,11 @@ async def assess_result(request: Request) -> HTMLResponse:
     if patient is None:
         return _form_page(request, data, status=422)
     pack = _pack(request)
-    engine_start = time.perf_counter()
     try:
-        result = await run_in_threadpool(assess, patient, pack)
+        result, queue_ms, engine_ms = await _assess_timed(patient, pack)
     except InvalidInput as exc:  # validate() already parsed it; kept as a safety net
-        from livertx.web.forms import place_errors
-
         place_errors(data, exc.errors)
         return _form_page(request, data, status=422)
-    engine_ms = (time.perf_counter() - engine_start) * 1000
     token, new_cookie = csrf.token_for(request)
     render_start = time.perf_counter()
     context = page_context(pack, nav="assess", data=data, csrf_field=csrf.FIELD,
@@ -144,8 +170,8 @@ async def assess_result(request: Request) -> HTMLResponse:
     body = templates.get_template("result.html").render(request=request, **context)
     render_ms = (time.perf_counter() - render_start) * 1000
     total_ms = (time.perf_counter() - started) * 1000
-    timing = (f"engine;dur={engine_ms:.1f}, render;dur={render_ms:.1f}, "
-              f"total;dur={total_ms:.1f}")
+    timing = (f"queue;dur={queue_ms:.1f}, engine;dur={engine_ms:.1f}, render;dur={render_ms:.1f}, "
+              f"app;dur={total_ms - queue_ms:.1f}, total;dur={total_ms:.1f}")
     response = HTMLResponse(body, headers={**NO_STORE, "Server-Timing": timing})
     csrf.set_cookie(response, new_cookie)
     return response
@@ -171,7 +197,7 @@ async def assess_json(request: Request) -> Response:
         errors = [{"field": k, "message": m} for k, ms in data.errors.items() for m in ms]
         errors += [{"field": "form", "message": m} for m in data.general_errors]
         return JSONResponse({"errors": errors}, status_code=422, headers=NO_STORE)
-    result = await run_in_threadpool(assess, patient, _pack(request))
+    result, _, _ = await _assess_timed(patient, _pack(request))
     body = json.dumps(result, indent=2, ensure_ascii=False) + "\n"
     return Response(body, media_type="application/json", headers={
         **NO_STORE, "Content-Disposition": 'attachment; filename="livertx-assessment.json"'})

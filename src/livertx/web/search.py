@@ -11,8 +11,8 @@ import html
 import re
 import sqlite3
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from livertx.knowledge.pack import Pack
 
