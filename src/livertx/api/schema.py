@@ -63,5 +63,5 @@ def bundle_schema() -> dict[str, Any]:
                            "type": {"type": "string",
                                     "enum": ["collection", "searchset", "transaction"]},
                            "entry": {"type": "array", "items": {"type": "object"}}},
-            "description": "Observations and Conditions of one patient; see docs/fhir.md for "
+            "description": "Observations and Conditions of one patient; see docs/cds-hooks.md for "
                            "the codes read."}

@@ -1,6 +1,6 @@
 """A FHIR R4 Bundle mapped to the vocabulary, with where each value came from.
 
-Rules (documented in docs/fhir.md and tested in tests/test_fhir.py):
+Rules (documented in docs/cds-hooks.md and tested in tests/test_fhir.py):
 - Labs by LOINC with their UCUM unit converted; an unknown unit is an error naming the
   resource. Of several values, the most recent by effective time is used.
 - ECOG from 89247-1; tumour size from mCODE TumorSize (21889-1): the largest measured on
