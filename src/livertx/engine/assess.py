@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import polars as pl
 
 from livertx import __version__
-from livertx.engine.candidates import category_candidates
+from livertx.engine.candidates import categories_query, probe_frame, summarise_candidates
 from livertx.engine.conditions import CHILD_PUGH_LABS, DERIVED_INPUTS, columns_of
 from livertx.engine.evaluate import (
     CONDITION_PREFIX, SMALL_ENGINE, CompiledTable, compile_pack, condition_column, evaluate, evaluate_options,
@@ -23,20 +24,65 @@ FIT_ORDER = ("primary", "alternative", "unknown", "not_advised")
 
 def assess(patient: Patient | dict[str, Any], pack: Pack | None = None) -> dict[str, Any]:
     """The full assessment of one patient (raises InvalidInput for bad input)."""
-    pack = pack or load_pack()
     if not isinstance(patient, Patient):
         patient = parse_patient(patient)
-    row = evaluate(patients_frame([patient]).lazy(), pack, keep_conditions=True,
-                   with_missing=False).collect(engine=SMALL_ENGINE)
-    return explain(row.row(0, named=True), pack, patient)
+    return assess_many([patient], pack)[0]
+
+
+def assess_many(patients: list[Patient], pack: Pack | None = None) -> list[dict[str, Any]]:
+    """Several patients in one evaluation (one table, one pass; open cases batched too)."""
+    pack = pack or load_pack()
+    frame = evaluate(patients_frame(patients).lazy(), pack, keep_conditions=True,
+                     with_missing=False).collect(engine=SMALL_ENGINE)
+    rows = list(frame.iter_rows(named=True))
+    details = _open_cases({i: r for i, r in enumerate(rows) if r["category"] is None}, pack)
+    return [explain(r, pack, p, details.get(i)) for i, (r, p) in enumerate(zip(rows, patients))]
+
+
+OpenCase = tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]
+
+
+def _open_cases(rows: dict[int, dict[str, Any]], pack: Pack) -> dict[int, OpenCase]:
+    """For each open case: its candidate categories, and its row re-evaluated under each
+    category. All open cases go through two queries, collected together."""
+    if not rows:
+        return {}
+    probes, names = [], {}
+    for i, row in rows.items():
+        probe, names[i] = probe_frame(row, pack)
+        probes.append(probe.with_columns(_case=pl.lit(i, pl.Int32)))
+    categories = [c.id for c in pack.categories]
+    base = pl.DataFrame(list(rows.values())).select(
+        pl.exclude(f"^{re.escape(CONDITION_PREFIX)}.*$")).with_columns(
+        _case=pl.Series(list(rows), dtype=pl.Int32))
+    forced = base.join(pl.DataFrame({"_category": categories}), how="cross").with_columns(
+        category=pl.col("_category")).drop("_category")
+    probed, evaluated = pl.collect_all(
+        [categories_query(pl.concat(probes, how="diagonal_relaxed").lazy(), pack),
+         evaluate_options(forced.lazy(), pack)], engine=SMALL_ENGINE)
+    out: dict[int, OpenCase] = {}
+    for i in rows:
+        mine = probed.filter(pl.col("_case") == i)
+        candidates = summarise_candidates(mine, names[i], pack)
+        wanted = {c["id"] for c in candidates}
+        by_category = {r["category"]: r for r in evaluated.filter(pl.col("_case") == i)
+                       .iter_rows(named=True) if r["category"] in wanted}
+        out[i] = (candidates, by_category)
+    return out
 
 
 
-def explain(row: dict[str, Any], pack: Pack, patient: Patient | None = None) -> dict[str, Any]:
+def explain(row: dict[str, Any], pack: Pack, patient: Patient | None = None,
+            open_case: OpenCase | None = None) -> dict[str, Any]:
     """Turn one evaluated row (with condition columns) into the contract's JSON."""
     compiled = compile_pack(pack)
-    category = _category(row, pack, compiled.category)
-    by_candidate = _per_candidate(row, pack, [c["id"] for c in category["candidates"]])
+    if row["category"] is not None:
+        open_case = ([], {})
+    elif open_case is None:
+        open_case = _open_cases({0: row}, pack)[0]
+    candidates, by_category = open_case
+    category = _category(row, pack, compiled.category, candidates)
+    by_candidate = [by_category[c["id"]] for c in category["candidates"]]
     options = [_option(row, pack, table, by_candidate, category) for table in compiled.options]
     options.sort(key=lambda o: (not o.pop("_first"), FIT_ORDER.index(o["fit"])))
     missing = _union([category.get("missing", []), *(o["missing"] for o in options)])
@@ -77,14 +123,14 @@ def _reason(rule: Any) -> dict[str, str]:
     return {"text": rule.reason, "source": rule.source, "rule": rule.id, "when": rule.text}
 
 
-def _category(row: dict[str, Any], pack: Pack, table: CompiledTable) -> dict[str, Any]:
+def _category(row: dict[str, Any], pack: Pack, table: CompiledTable,
+              found: list[dict[str, Any]]) -> dict[str, Any]:
     rule_id, category_id = row[table.rule_column], row["category"]
     rule = next(r for r in table.table.rules if r.id == rule_id)
     if category_id is not None:
         return {"id": category_id, "name": pack.category(category_id).name, "rule": rule_id,
                 "reasons": [_reason(rule)], "candidates": []}
-    candidates = [{**c, "name": pack.category(c["id"]).name}
-                  for c in category_candidates(row, pack)]
+    candidates = [{**c, "name": pack.category(c["id"]).name} for c in found]
     deciding = _union([list(c["requires"]) for c in candidates])
     return {"id": None, "name": None, "rule": rule_id, "reasons": [],
             "open_at": {"rule": rule_id, "when": rule.text},
@@ -121,16 +167,6 @@ def child_pugh_missing(row: dict[str, Any]) -> list[str]:
     """Ask for the class when no lab is known; for the missing labs when some are."""
     labs = [f for f in CHILD_PUGH_LABS if row.get(f) is None]
     return ["child_pugh_class"] if len(labs) == len(CHILD_PUGH_LABS) else [*labs, "child_pugh_class"]
-
-
-def _per_candidate(row: dict[str, Any], pack: Pack, candidates: list[str]) -> list[dict[str, Any]]:
-    """The evaluated row once per candidate category, options evaluated again."""
-    if not candidates:
-        return []
-    base = pl.DataFrame([row]).drop([c for c in row if c.startswith(CONDITION_PREFIX)])
-    frame = pl.concat([base] * len(candidates)).with_columns(
-        category=pl.Series(candidates, dtype=pl.String))
-    return list(evaluate_options(frame.lazy(), pack).collect(engine=SMALL_ENGINE).iter_rows(named=True))
 
 
 def _option(row: dict[str, Any], pack: Pack, table: CompiledTable,
@@ -187,14 +223,6 @@ def _warnings(row: dict[str, Any]) -> list[str]:
         warnings.append(f"child_pugh_class: the class given ({given}) differs from the class "
                         f"the lab values give ({row['cp_class']}); the lab values are used.")
     return warnings
-
-
-def assess_many(patients: list[Patient], pack: Pack | None = None) -> list[dict[str, Any]]:
-    """Several patients in one evaluation (one table, one pass)."""
-    pack = pack or load_pack()
-    rows = evaluate(patients_frame(patients).lazy(), pack, keep_conditions=True,
-                    with_missing=False).collect(engine=SMALL_ENGINE)
-    return [explain(r, pack, p) for r, p in zip(rows.iter_rows(named=True), patients)]
 
 
 __all__ = ["assess", "assess_many", "explain", "guideline"]

@@ -21,6 +21,7 @@ from livertx.scores import derive
 from livertx.scores.child_pugh import CLASS_A_MAX, CLASS_B_MAX
 from livertx.scores.milan import SEVERAL_MAX_CM, SEVERAL_MAX_COUNT, SINGLE_MAX_CM
 from livertx.scores.tnm import T1A_MAX_CM, T3_MIN_CM
+from livertx.frame import COLUMN_SCHEMA
 from livertx.vocabulary import FIELD_BY_NAME
 
 # Thresholds the derived values use, beside those the tables state.
@@ -57,9 +58,8 @@ def _class_range(row: dict[str, Any]) -> list[str]:
     return ["A", "B", "C"][cls(low):cls(high) + 1]
 
 
-def category_candidates(row: dict[str, Any], pack: Pack) -> list[dict[str, Any]]:
-    """Each reachable category with the values of the unknown inputs it requires."""
-    compiled = compile_pack(pack)
+def probe_frame(row: dict[str, Any], pack: Pack) -> tuple[pl.DataFrame, list[str]]:
+    """Every combination of values of the unknown facts the category rests on."""
     rules = pack.category_table.rules
     columns = frozenset().union(*(columns_of(r.when) for r in rules))
     thresholds: dict[str, set[float]] = {k: set(v) for k, v in SCORE_THRESHOLDS.items()}
@@ -84,15 +84,27 @@ def category_candidates(row: dict[str, Any], pack: Pack) -> list[dict[str, Any]]
     if "child_pugh_class" in dimensions:  # the tried class stands in for undecided labs
         for lab in CP_LAB_INPUTS:
             data[lab] = [None] * len(combos)
-    from livertx.frame import COLUMN_SCHEMA
+    return pl.DataFrame(data, schema=COLUMN_SCHEMA).filter(_possible()), names
 
-    frame = pl.DataFrame(data, schema=COLUMN_SCHEMA).lazy()
-    frame = frame.filter(_possible())
-    table = compiled.category
-    result = (derive(frame).with_columns(**table.conditions())
-              .with_columns(table.outcome()).select([*names, "category"]).collect(engine=SMALL_ENGINE))
-    order = [r.outcome for r in rules]
+
+def categories_query(frame: pl.LazyFrame, pack: Pack) -> pl.LazyFrame:
+    """The category of every probe row."""
+    table = compile_pack(pack).category
+    return derive(frame).with_columns(**table.conditions()).with_columns(table.outcome())
+
+
+def summarise_candidates(result: pl.DataFrame, names: list[str], pack: Pack) -> list[dict[str, Any]]:
+    """Reachable categories in table order, each with what it requires."""
+    order = [r.outcome for r in pack.category_table.rules]
     return sorted(_summarise(result, names), key=lambda c: order.index(c["id"]))
+
+
+def category_candidates(row: dict[str, Any], pack: Pack) -> list[dict[str, Any]]:
+    """Each reachable category with the values of the unknown inputs it requires."""
+    frame, names = probe_frame(row, pack)
+    result = (categories_query(frame.lazy(), pack).select([*names, "category"])
+              .collect(engine=SMALL_ENGINE))
+    return summarise_candidates(result, names, pack)
 
 
 def _order(value: Any) -> tuple[int, Any]:
