@@ -2,9 +2,82 @@
 
 from __future__ import annotations
 
+import sys
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Any
+
 import typer
+
+from livertx.cli.common import err, fail, guarded
 
 
 def register(app: typer.Typer) -> None:
-    """Registered by the cohort module once it exists."""
-    del app
+    app.command(name="cohort")(cohort)
+
+
+def cohort(
+    input_path: Path = typer.Argument(..., metavar="INPUT",
+                                      help="Parquet or CSV file, one patient per row."),
+    output: Path = typer.Option(..., "-o", "--output",
+                                help="Parquet or CSV file to write (replaced atomically)."),
+    engine: str = typer.Option("polars", "--engine", help="polars, duckdb or spark."),
+    mapping: Path | None = typer.Option(None, "--map",
+                                        help="YAML file mapping another layout's columns "
+                                             "into the vocabulary."),
+    units: str | None = typer.Option(None, "--units",
+                                     help="si: bilirubin in umol/L and albumin in g/L."),
+    summary: Path | None = typer.Option(None, "--summary",
+                                        help="Also write an HTML summary with charts."),
+) -> None:
+    """Assess every patient of a cohort file with the same tables as `assess`.
+
+    Educational, not medical advice. Bad rows get an `error` and are not assessed; a bad
+    file stops before anything is written.
+    """
+    from livertx.cohort.run import run_cohort
+
+    if summary is not None and summary.suffix.lower() not in (".html", ".htm"):
+        fail(f"--summary {summary}: give a file name ending in .html")
+    with _progress() as step:
+        result = guarded(lambda: run_cohort(input_path, output, engine=engine, mapping=mapping,
+                                            units=units, step=step))
+        if summary is not None:
+            step("writing the summary")
+            from livertx.cohort.summary import write_summary
+            from livertx.knowledge.pack import load_pack
+
+            guarded(lambda: write_summary(output, summary, load_pack(), source=str(input_path),
+                                          engine=engine))
+    message = (f"{result.rows} rows: {result.assessed} assessed ({result.open} with the category "
+               f"left open), {result.rejected} rejected; {result.seconds:.2f} s with {engine} "
+               f"-> {output}")
+    err.print(message, highlight=False)
+    if result.rejected:
+        err.print(f"{result.rejected} rejected rows: their `error` column names the field and "
+                  "the accepted range.", highlight=False)
+
+
+def _progress() -> Any:
+    """A phase display on a terminal; nothing when standard error is piped."""
+    if not sys.stderr.isatty():
+        return nullcontext(lambda _name: None)
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    class _Phases:
+        def __enter__(self) -> Any:
+            self.progress = Progress(SpinnerColumn(), TextColumn("{task.description}"),
+                                     TimeElapsedColumn(), console=err, transient=True)
+            self.progress.__enter__()
+            self.task: Any = None
+            return self.step
+
+        def step(self, name: str) -> None:
+            if self.task is not None:
+                self.progress.update(self.task, completed=1, total=1)
+            self.task = self.progress.add_task(name, total=None)
+
+        def __exit__(self, *exc: Any) -> None:
+            self.progress.__exit__(*exc)
+
+    return _Phases()
