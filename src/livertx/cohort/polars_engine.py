@@ -29,12 +29,24 @@ _DTYPES = {"bool": pl.Boolean, "int": pl.Int32, "float": pl.Float64, "enum": pl.
 
 def normalise(frame: pl.LazyFrame, columns: list[str]) -> pl.LazyFrame:
     """Keep the input's columns under a prefix; add every vocabulary column in its schema
-    (qualifiers defaulted, spellings resolved) and the row `error`."""
+    (qualifiers defaulted, spellings resolved), a bit mask of failed row checks and the
+    row `error`."""
     present = set(columns)
     kept = [pl.col(c).alias(ORIGINAL + c) for c in columns]
     values = [_normalised(spec, present) for spec in FIELDS]
-    frame = frame.select(*kept, *values)
-    return frame.with_columns(_error_expression(present))
+    checks_ = _checks(present)
+    mask = pl.sum_horizontal([bad.fill_null(False).cast(pl.UInt32) * (1 << i)
+                              for i, (bad, _) in enumerate(checks_)])
+    inputs = sorted({c for _, (__, needs) in checks_ for c in needs})
+    messages = [message for _, (message, _) in checks_]
+    error = (pl.struct(mask.alias(CHECKS), *inputs)
+             .map_batches(functools.partial(_error_text, messages), return_dtype=pl.String,
+                          is_elementwise=True)
+             .alias(ERROR))
+    return frame.select(*kept, *values).with_columns(mask.alias(CHECKS)).with_columns(error)
+
+
+CHECKS = "_cohort_checks"  # bit mask of failed row checks (0: a valid row)
 
 
 def _normalised(spec: FieldSpec, present: set[str]) -> pl.Expr:
@@ -42,8 +54,9 @@ def _normalised(spec: FieldSpec, present: set[str]) -> pl.Expr:
     if spec.name not in present:
         value = pl.lit(None, dtype)
     elif spec.type == "enum":
-        value = (pl.col(spec.name).cast(pl.String).str.strip_chars().str.to_lowercase()
-                 .replace_strict(checks.spellings(spec), default=None, return_dtype=pl.String))
+        value = pl.col(spec.name).cast(pl.String).map_batches(
+            functools.partial(_spelled, checks.spellings(spec)), return_dtype=pl.String,
+            is_elementwise=True)
     elif spec.type == "int":
         value = pl.col(spec.name).cast(pl.Int32, strict=False)
     else:
@@ -53,32 +66,55 @@ def _normalised(spec: FieldSpec, present: set[str]) -> pl.Expr:
     return value.alias(spec.name)
 
 
-def _error_expression(present: set[str]) -> pl.Expr:
-    parts: list[pl.Expr] = []
+def _spelled(spellings: dict[str, str], values: pl.Series) -> pl.Series:
+    """Vocabulary values for a column of text, resolved once per distinct spelling."""
+    distinct = values.drop_nulls().unique()
+    resolved = distinct.str.strip_chars().str.to_lowercase().replace_strict(
+        spellings, default=None, return_dtype=pl.String)
+    return values.replace_strict(distinct, resolved, default=None, return_dtype=pl.String)
+
+
+def _checks(present: set[str]) -> list[tuple[pl.Expr, tuple[pl.Expr, list[str]]]]:
+    """(failed, (message, columns the message reads)) for each row check that applies."""
+    out: list[tuple[pl.Expr, tuple[pl.Expr, list[str]]]] = []
     for check in checks.range_checks():
         spec = check.spec
         if spec.name not in present:
             continue
         x = pl.col(ORIGINAL + spec.name).cast(pl.Float64)
         low = (x <= spec.minimum) if spec.exclusive_minimum else (x < spec.minimum)
-        parts.append(pl.when(low | (x > spec.maximum)).then(pl.lit(check.message)))
+        out.append((low | (x > spec.maximum), (pl.lit(check.message), [])))
     for check in checks.value_checks():
         spec = check.spec
         if spec.name not in present:
             continue
         given = pl.col(ORIGINAL + spec.name).cast(pl.String)
         before, after = check.message_parts()
-        parts.append(pl.when(given.is_not_null() & pl.col(spec.name).is_null())
-                     .then(pl.concat_str(pl.lit(before), given, pl.lit(after))))
-    parts.append(pl.when(pl.col("major_vascular_invasion") & ~pl.col("vascular_invasion"))
-                 .then(pl.lit(checks.VESSEL_MESSAGE)))
+        out.append((given.is_not_null() & pl.col(spec.name).is_null(),
+                    (pl.concat_str(pl.lit(before), given, pl.lit(after)),
+                     [ORIGINAL + spec.name])))
+    out.append((pl.col("major_vascular_invasion") & ~pl.col("vascular_invasion"),
+                (pl.lit(checks.VESSEL_MESSAGE), [])))
     count = pl.col("tumor_count")
-    parts.append(pl.when(pl.col("spread_throughout_liver") & (count <= checks.SPREAD_MAX_COUNT))
-                 .then(pl.concat_str(pl.lit(checks.SPREAD_PARTS[0]), count.cast(pl.String),
-                                     pl.lit(checks.SPREAD_PARTS[1]))))
-    any_bad = pl.any_horizontal([p.is_not_null() for p in parts])
-    text = pl.concat_str(parts, separator=checks.SEPARATOR, ignore_nulls=True)
-    return pl.when(any_bad).then(text).otherwise(pl.lit(None, pl.String)).alias(ERROR)
+    out.append((pl.col("spread_throughout_liver") & (count <= checks.SPREAD_MAX_COUNT),
+                (pl.concat_str(pl.lit(checks.SPREAD_PARTS[0]), count.cast(pl.String),
+                               pl.lit(checks.SPREAD_PARTS[1])), ["tumor_count"])))
+    return out
+
+
+def _error_text(messages: list[pl.Expr], rows: pl.Series) -> pl.Series:
+    """The `error` text, built only for the (few) rows whose check mask is not 0."""
+    frame = rows.struct.unnest()
+    bad = frame[CHECKS] != 0
+    out = pl.Series(ERROR, [None] * len(frame), dtype=pl.String)
+    if not bad.any():
+        return out
+    failed = frame.with_row_index("_row").filter(bad)
+    parts = [pl.when((pl.col(CHECKS) & (1 << i)) != 0).then(message)
+             for i, message in enumerate(messages)]
+    texts = failed.select(
+        "_row", pl.concat_str(parts, separator=checks.SEPARATOR, ignore_nulls=True).alias(ERROR))
+    return out.scatter(texts["_row"], texts[ERROR])
 
 
 def _chain(table: CompiledTable, dtype: pl.DataType, *, by_row: bool) -> pl.Expr:
@@ -179,8 +215,8 @@ def assess_options(frame: pl.LazyFrame, plan: CohortPlan) -> pl.LazyFrame:
 
 def open_keys(frame: pl.LazyFrame, plan: CohortPlan) -> pl.LazyFrame:
     """The distinct candidate keys of the valid open rows."""
-    return (assess_category(frame, plan)
-            .filter(pl.col("category").is_null() & pl.col(ERROR).is_null())
+    return (assess_category(frame.drop(ERROR), plan)
+            .filter(pl.col("category").is_null() & (pl.col(CHECKS) == 0))
             .select(key_expression(plan)).unique())
 
 
@@ -188,7 +224,7 @@ def finish(frame: pl.LazyFrame, plan: CohortPlan, candidates: pl.DataFrame,
            columns: list[str]) -> pl.LazyFrame:
     """Join the candidates, blank the rows that were not assessed, order the columns."""
     frame = frame.join(candidates.lazy(), on=KEY, how="left", maintain_order="left")
-    valid = pl.col(ERROR).is_null()
+    valid = pl.col(CHECKS) == 0
     assessed = [c for c in plan.output_columns if c not in (ERROR, CANDIDATES)]
     return frame.select(
         *[pl.col(ORIGINAL + c).alias(c) for c in columns],

@@ -39,7 +39,7 @@ def run_polars(source: io.Source, temporary: Path, out_format: str, plan: Cohort
                     columns)
     try:
         if out_format == "parquet":
-            output.sink_parquet(temporary, compression=PARQUET_COMPRESSION)
+            output.sink_parquet(temporary, compression=PARQUET_COMPRESSION, statistics=False)
         else:
             io.for_csv(output).sink_csv(temporary)
     except pl.exceptions.PolarsError as exc:
