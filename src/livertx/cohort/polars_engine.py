@@ -223,7 +223,12 @@ def open_keys(frame: pl.LazyFrame, plan: CohortPlan) -> pl.LazyFrame:
 def finish(frame: pl.LazyFrame, plan: CohortPlan, candidates: pl.DataFrame,
            columns: list[str]) -> pl.LazyFrame:
     """Join the candidates, blank the rows that were not assessed, order the columns."""
-    frame = frame.join(candidates.lazy(), on=KEY, how="left", maintain_order="left")
+    # A lookup, not a join: keeps the streamed rows in order without buffering them.
+    lists = pl.Series(CANDIDATES, candidates[CANDIDATES].to_list() + [None],
+                      dtype=pl.List(pl.String))
+    index = pl.col(KEY).replace_strict(candidates[KEY], pl.Series(range(candidates.height)),
+                                       default=candidates.height, return_dtype=pl.UInt32)
+    frame = frame.with_columns(pl.lit(lists).gather(index).alias(CANDIDATES))
     valid = pl.col(CHECKS) == 0
     assessed = [c for c in plan.output_columns if c not in (ERROR, CANDIDATES)]
     return frame.select(
