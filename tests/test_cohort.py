@@ -255,7 +255,8 @@ def test_missing_input_unknown_type_and_reserved_column_exit_2(tmp_path: Path) -
     reserved = tmp_path / "reserved.parquet"
     pl.DataFrame({"tumor_count": [1], "category": ["x"]}).write_parquet(reserved)
     result = _cli(str(reserved), "-o", out)
-    assert result.exit_code == 2 and "category are written by the cohort run" in _flat(result.output)
+    assert result.exit_code == 2
+    assert "category are written by the cohort run" in _flat(result.output)
 
 
 def test_duckdb_engine_gives_the_polars_output(tmp_path: Path) -> None:

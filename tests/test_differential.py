@@ -9,8 +9,6 @@ engines; every output column must be identical. The Polars engine is also compar
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import polars as pl
 import pytest

@@ -77,7 +77,7 @@ def _progress() -> Any:
                 self.progress.update(self.task, completed=1, total=1)
             self.task = self.progress.add_task(name, total=None)
 
-        def __exit__(self, *exc: Any) -> None:
+        def __exit__(self, *exc: object) -> None:
             self.progress.__exit__(*exc)
 
     return _Phases()

@@ -12,7 +12,12 @@ from dataclasses import dataclass
 
 from livertx.engine.candidates import SCORE_THRESHOLDS
 from livertx.engine.conditions import (
-    CHILD_PUGH_INPUTS, CHILD_PUGH_LABS, DERIVED_INPUTS, columns_of, facts_behind, thresholds_of,
+    CHILD_PUGH_INPUTS,
+    CHILD_PUGH_LABS,
+    DERIVED_INPUTS,
+    columns_of,
+    facts_behind,
+    thresholds_of,
 )
 from livertx.engine.evaluate import UNKNOWN_FIT, CompiledPack, CompiledTable, compile_pack
 from livertx.knowledge.pack import Pack

@@ -13,8 +13,13 @@ from livertx.cohort import io
 from livertx.cohort.candidates import candidates_for_keys
 from livertx.cohort.errors import CohortError
 from livertx.cohort.plan import CohortPlan
-from livertx.cohort.polars_engine import assess_category, assess_options, finish, normalise
-from livertx.cohort.polars_engine import open_keys
+from livertx.cohort.polars_engine import (
+    assess_category,
+    assess_options,
+    finish,
+    normalise,
+    open_keys,
+)
 from livertx.knowledge.pack import Pack
 
 PARQUET_COMPRESSION = "lz4"  # several times faster to write than zstd, read everywhere

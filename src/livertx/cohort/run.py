@@ -88,4 +88,4 @@ def _count(path: Path, fmt: str, result: CohortResult) -> None:
                                                  ("rows", "rejected", "open"))
 
 
-__all__ = ["ENGINES", "CohortResult", "run_cohort", "candidates_for_keys"]
+__all__ = ["ENGINES", "CohortResult", "candidates_for_keys", "run_cohort"]

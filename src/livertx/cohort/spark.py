@@ -32,11 +32,15 @@ from livertx.cohort import io
 from livertx.cohort.candidates import candidates_for_keys
 from livertx.cohort.errors import CohortError
 from livertx.cohort.plan import KEY, CohortPlan, build_plan
-from livertx.cohort.polars_engine import assess_category, assess_options, finish, normalise
-from livertx.cohort.polars_engine import open_keys
+from livertx.cohort.polars_engine import (
+    assess_category,
+    assess_options,
+    finish,
+    normalise,
+    open_keys,
+)
 from livertx.knowledge.pack import Pack, load_pack
 from livertx.vocabulary import FIELD_BY_NAME
-
 
 BATCH_ROWS = 131_072
 
@@ -71,7 +75,12 @@ def _to_arrow(frame: pl.DataFrame, schema: Any) -> Any:
 
 def _input_frame(spark: Any, path: Path, fmt: str, columns: list[str]) -> Any:
     from pyspark.sql.types import (
-        BooleanType, DoubleType, LongType, StringType, StructField, StructType,
+        BooleanType,
+        DoubleType,
+        LongType,
+        StringType,
+        StructField,
+        StructType,
     )
 
     if fmt == "parquet":

@@ -23,7 +23,12 @@ from livertx.engine.conditions import CHILD_PUGH_LABS
 from livertx.engine.evaluate import UNKNOWN_FIT, CompiledTable
 from livertx.scores import DERIVED_COLUMNS
 from livertx.scores.child_pugh import (
-    ALBUMIN_G_DL, BILIRUBIN_MG_DL, CLASS_A_MAX, CLASS_B_MAX, INR, ITEMS,
+    ALBUMIN_G_DL,
+    BILIRUBIN_MG_DL,
+    CLASS_A_MAX,
+    CLASS_B_MAX,
+    INR,
+    ITEMS,
 )
 from livertx.scores.milan import SEVERAL_MAX_CM, SEVERAL_MAX_COUNT, SINGLE_MAX_CM
 from livertx.scores.tnm import STAGE_BY_T, T1A_MAX_CM, T3_MIN_CM

@@ -141,7 +141,8 @@ def _page(stats: dict[str, Any], charts: list[str], pack: Pack, source: str,
 body {{ font-family: system-ui, sans-serif; max-width: 70rem; margin: 1rem auto; padding: 0 1rem;
        color: #1a1a1a; }}
 .notice {{ border-left: 4px solid #b35806; background: #fdf2e4; padding: .6rem 1rem; }}
-table {{ border-collapse: collapse; margin: 1rem 0; }} caption {{ text-align: left; font-weight: 600; }}
+table {{ border-collapse: collapse; margin: 1rem 0; }}
+caption {{ text-align: left; font-weight: 600; }}
 td, th {{ border: 1px solid #ccc; padding: .25rem .6rem; text-align: right; }}
 td:first-child, th:first-child {{ text-align: left; }}
 .counts td {{ font-size: 1.1rem; }}
@@ -155,7 +156,8 @@ td:first-child, th:first-child {{ text-align: left; }}
 {esc(info.version)}.</p>
 <table class="counts"><caption>Counts</caption><tbody>
 <tr><td>patients (rows)</td><td id="rows">{stats['rows']}</td></tr>
-<tr><td>rejected rows (see the <code>error</code> column)</td><td id="rejected">{stats['rejected']}</td></tr>
+<tr><td>rejected rows (see the <code>error</code> column)</td>
+<td id="rejected">{stats['rejected']}</td></tr>
 <tr><td>assessed</td><td id="assessed">{assessed}</td></tr>
 <tr><td>category left open (more information needed)</td><td id="open">{open_rows}</td></tr>
 </tbody></table>
