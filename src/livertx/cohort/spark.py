@@ -13,14 +13,16 @@ the generated Java outgrows its limits and Spark falls back to interpreting the 
 expressions as the default engine instead; the SQL twin keeps running on DuckDB.
 
 Two passes like the other engines (open rows' keys, then every row with its key's
-candidates); the result is collected to the driver as Arrow, in input order, and
-written there as one Parquet or CSV file.
+candidates). Spark writes the result's partitions; the driver then streams them, in input
+order, into one Parquet or CSV file (memory on the driver stays bounded).
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -140,16 +142,22 @@ def run_spark(path: Path, fmt: str, columns: list[str], temporary: Path, out_for
             yield from _to_arrow(_assessed(frame, local_plan, candidates, columns),
                                  out_schema).to_batches()
 
+    parts = Path(tempfile.mkdtemp(prefix=".livertx-spark-", dir=temporary.parent))
     try:
-        table = source.mapInArrow(assessed, from_arrow_schema(out_schema)).toArrow()
-    except Exception as exc:
-        raise CohortError(f"input {path}: {_first_line(exc)}") from None
-    frame_out = pl.from_arrow(table)
-    assert isinstance(frame_out, pl.DataFrame)
-    if out_format == "parquet":
-        frame_out.write_parquet(temporary, compression="lz4")
-    else:
-        io.for_csv(frame_out.lazy()).collect().write_csv(temporary)
+        try:
+            # Spark writes its partitions (in parallel, on any cluster); the driver then
+            # streams them, in order, into the one output file.
+            (source.mapInArrow(assessed, from_arrow_schema(out_schema))
+             .write.mode("overwrite").parquet(str(parts / "out")))
+        except Exception as exc:
+            raise CohortError(f"input {path}: {_first_line(exc)}") from None
+        merged = pl.scan_parquet(parts / "out" / "*.parquet")
+        if out_format == "parquet":
+            merged.sink_parquet(temporary, compression="lz4", statistics=False)
+        else:
+            io.for_csv(merged).sink_csv(temporary)
+    finally:
+        shutil.rmtree(parts, ignore_errors=True)
     result.timings.update(keys=t1 - t0, candidates=t2 - t1, assess_write=time.perf_counter() - t2)
 
 
