@@ -3,13 +3,11 @@
 Starts a real `livertx serve` on a free loopback port, gives each client its own cookie and
 form token (as a browser would), then has the clients submit the form back to back for a
 fixed time. Reports the server-side times from the page's Server-Timing header:
-`app` is the time spent working on the request (parsing and checking the form, the engine,
-rendering), `queue` the time it waited for the engine (one assessment at a time per process),
-`total` both; then the time each client waited (everything, including the TCP queue while
-the server was busy with other clients) and requests per second. With 20 clients submitting
-back to back on 2 cores (the load generator shares them), waiting dominates: Little's law
-gives wait = clients / throughput whatever the server does, so the target is checked against
-`app` and the queueing is shown next to it. Not a test: it asserts nothing and stops by itself.
+`app` (= `total`) is the time from receiving the form to the finished page: checking the
+form, the engine (`engine`: concurrent submissions share one engine pass, so this includes
+waiting for the pass) and rendering (`render`); then the time each client waited (including
+the TCP queue while the server was busy) and requests per second. The target is checked
+against `app`. Not a test: it asserts nothing and stops by itself.
 
 Run: .venv/bin/python benchmarks/web.py [seconds] [clients]
 """

@@ -101,7 +101,7 @@ class Patient(BaseModel):
         return value
 
     @model_validator(mode="after")
-    def _consistent(self) -> "Patient":
+    def _consistent(self) -> Patient:
         problems: list[FieldError] = []
         if self.tumors is not None:
             if not self.tumors:

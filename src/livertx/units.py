@@ -24,7 +24,7 @@ class UnitError(ValueError):
     """A lab value whose unit is not one livertx knows."""
 
 
-def to_canonical(value: float | int | str, units: dict[str, float], canonical: str) -> float:
+def to_canonical(value: float | str, units: dict[str, float], canonical: str) -> float:
     """Convert a number (already canonical) or a 'number unit' string to the canonical unit."""
     if isinstance(value, bool):
         raise UnitError(f"expected a number in {canonical} or a value with a unit")
@@ -50,9 +50,9 @@ def _display(units: dict[str, float]) -> list[str]:
     return [names.get(u, u) for u in units]
 
 
-def bilirubin_mg_dl(value: float | int | str) -> float:
+def bilirubin_mg_dl(value: float | str) -> float:
     return to_canonical(value, BILIRUBIN_UNITS, "mg/dl")
 
 
-def albumin_g_dl(value: float | int | str) -> float:
+def albumin_g_dl(value: float | str) -> float:
     return to_canonical(value, ALBUMIN_UNITS, "g/dl")

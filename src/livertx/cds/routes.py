@@ -21,11 +21,11 @@ from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, model_validator
 from livertx.api.errors import JsonErrorRoute, error_response
 from livertx.api.models import Assessment, ErrorResponse
 from livertx.cds.auth import TokenVerifier, Unauthorized
-from livertx.cds.batch import BatchAssessor, Lru
 from livertx.cds.cards import cards_for, problem_card
 from livertx.cds.cors import CdsCorsMiddleware
 from livertx.cds.prefetch import DataUnavailable, as_bundle, gather
 from livertx.cds.service import HOOK, SERVICE_ID, discovery
+from livertx.engine.batch import BatchAssessor, Lru
 from livertx.errors import FhirError, FieldError, InvalidInput
 from livertx.fhir import MappedPatient, bundle_to_patient
 from livertx.patient import parse_patient

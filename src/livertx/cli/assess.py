@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from enum import Enum
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -37,7 +37,7 @@ def assess_command(
                                  "or a FHIR R4 Bundle with --fhir; '-' reads standard input."),
     format: Format = typer.Option(Format.text, "--format", "-f", help="text, json or markdown"),
     fhir: bool = typer.Option(False, "--fhir", help="The input is a FHIR R4 Bundle."),
-    pack_path: Optional[Path] = typer.Option(None, "--pack", help="A knowledge pack folder."),
+    pack_path: Path | None = typer.Option(None, "--pack", help="A knowledge pack folder."),
 ) -> None:
     """Assess one patient: category, every option's fit, reasons, what is missing."""
     from livertx.engine.assess import assess
@@ -142,7 +142,7 @@ def explain_command(option: str = typer.Argument(..., help="An option id (see `l
         _print_markdown(text)
 
 
-def pack_check_command(path: Optional[Path] = typer.Argument(None, help="A pack folder "
+def pack_check_command(path: Path | None = typer.Argument(None, help="A pack folder "
                                                                "(default: the embedded pack)")) -> None:
     """Validate a knowledge pack: schema, sources, conditions, reachability."""
     from livertx.knowledge import load_pack

@@ -14,12 +14,17 @@ from livertx.engine.candidates import SCORE_THRESHOLDS
 from livertx.engine.conditions import (
     CHILD_PUGH_INPUTS,
     CHILD_PUGH_LABS,
-    DERIVED_INPUTS,
     columns_of,
     facts_behind,
     thresholds_of,
 )
-from livertx.engine.evaluate import UNKNOWN_FIT, CompiledPack, CompiledTable, compile_pack
+from livertx.engine.evaluate import (
+    UNKNOWN_FIT,
+    CompiledPack,
+    CompiledTable,
+    compile_pack,
+    through_columns,
+)
 from livertx.knowledge.pack import Pack
 from livertx.scores import DERIVED_COLUMNS
 from livertx.vocabulary import FACTS, FIELD_BY_NAME, FIELDS, QUALIFIERS
@@ -91,22 +96,6 @@ def reserved_columns(pack: Pack) -> set[str]:
     return set(build_plan(pack).output_columns) | {KEY}
 
 
-def _through(fact: str, table: CompiledTable, rows: list[str]) -> tuple[str, ...]:
-    """Twin of `livertx.engine.evaluate._through`, as column names (empty = always)."""
-    direct, derived = False, set()
-    for rule in table.table.rules:
-        if rule.id not in rows:
-            continue
-        columns = columns_of(rule.when)
-        direct |= fact in columns
-        derived |= {c for c in columns if fact in DERIVED_INPUTS.get(c, ())}
-        if "category" in columns and fact not in columns:
-            derived.add("category")
-    if direct or not derived:
-        return ()
-    return tuple(sorted(derived))
-
-
 def _missing_paths(compiled: CompiledPack) -> tuple[tuple[str, tuple[Path, ...]], ...]:
     """Twin of `livertx.engine.evaluate.missing_expression`, as data."""
     out = []
@@ -115,7 +104,7 @@ def _missing_paths(compiled: CompiledPack) -> tuple[tuple[str, tuple[Path, ...]]
         for table in compiled.tables:
             rows = [r.id for r, facts in zip(table.table.rules, table.rule_facts) if fact in facts]
             if rows:
-                paths.append(Path(table, tuple(rows), _through(fact, table, rows)))
+                paths.append(Path(table, tuple(rows), through_columns(fact, table, rows)))
         if paths:
             out.append((fact, tuple(paths)))
     return tuple(out)

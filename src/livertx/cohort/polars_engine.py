@@ -17,7 +17,7 @@ import polars as pl
 
 from livertx.cohort import checks
 from livertx.cohort.plan import CANDIDATES, ERROR, KEY, MISSING, CohortPlan, KeyPart
-from livertx.engine.conditions import CHILD_PUGH_LABS
+from livertx.engine.conditions import CHILD_PUGH_INPUTS, CHILD_PUGH_LABS
 from livertx.engine.evaluate import UNKNOWN_FIT, CompiledTable, condition_column
 from livertx.scores import DERIVED_COLUMNS, derive
 from livertx.scores.child_pugh import CLASS_A_MAX, CLASS_B_MAX
@@ -157,6 +157,8 @@ def missing_expression(plan: CohortPlan) -> pl.Expr:
                 way = way & pl.any_horizontal([pl.col(c).is_null() for c in path.through])
             ways.append(way)
         unknown = pl.col(fact).is_null()
+        if fact in CHILD_PUGH_INPUTS:  # only while the class itself is unknown
+            unknown = unknown & pl.col("cp_class").is_null()
         if fact in CHILD_PUGH_LABS:  # with no lab known, the class is asked for instead
             unknown = unknown & pl.any_horizontal(
                 [pl.col(lab).is_not_null() for lab in CHILD_PUGH_LABS])

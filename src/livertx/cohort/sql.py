@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from livertx.cohort import checks
 from livertx.cohort.plan import CANDIDATES, ERROR, KEY, MISSING, CohortPlan, KeyPart
-from livertx.engine.conditions import CHILD_PUGH_LABS
+from livertx.engine.conditions import CHILD_PUGH_INPUTS, CHILD_PUGH_LABS
 from livertx.engine.evaluate import UNKNOWN_FIT, CompiledTable
 from livertx.scores import DERIVED_COLUMNS
 from livertx.scores.child_pugh import (
@@ -247,6 +247,8 @@ def missing_sql(plan: CohortPlan, *, arrow_lambda: bool = False) -> str:
                 way += " AND (" + " OR ".join(f"{c} IS NULL" for c in path.through) + ")"
             ways.append(way + ")")
         unknown = f"{fact} IS NULL"
+        if fact in CHILD_PUGH_INPUTS:  # only while the class itself is unknown
+            unknown += " AND cp_class IS NULL"
         if fact in CHILD_PUGH_LABS:
             unknown += " AND (" + " OR ".join(f"{lab} IS NOT NULL" for lab in CHILD_PUGH_LABS) + ")"
         items.append(f"CASE WHEN {unknown} AND ({' OR '.join(ways)}) THEN {literal(fact)} END")

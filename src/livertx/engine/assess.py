@@ -11,7 +11,13 @@ from livertx import __version__
 from livertx.engine.candidates import categories_query, probe_frame, summarise_candidates
 from livertx.engine.conditions import CHILD_PUGH_LABS, DERIVED_INPUTS, columns_of
 from livertx.engine.evaluate import (
-    CONDITION_PREFIX, SMALL_ENGINE, CompiledTable, compile_pack, condition_column, evaluate, evaluate_options,
+    CONDITION_PREFIX,
+    SMALL_ENGINE,
+    CompiledTable,
+    compile_pack,
+    condition_column,
+    evaluate,
+    evaluate_options,
 )
 from livertx.frame import patients_frame
 from livertx.knowledge.pack import Pack, load_pack

@@ -16,12 +16,12 @@ import polars as pl
 
 from livertx.engine.conditions import DERIVED_INPUTS, columns_of, facts_behind, thresholds_of
 from livertx.engine.evaluate import SMALL_ENGINE, compile_pack
+from livertx.frame import COLUMN_SCHEMA
 from livertx.knowledge.pack import Pack
 from livertx.scores import derive
 from livertx.scores.child_pugh import CLASS_A_MAX, CLASS_B_MAX
 from livertx.scores.milan import SEVERAL_MAX_CM, SEVERAL_MAX_COUNT, SINGLE_MAX_CM
 from livertx.scores.tnm import T1A_MAX_CM, T3_MIN_CM
-from livertx.frame import COLUMN_SCHEMA
 from livertx.vocabulary import FIELD_BY_NAME
 
 # Thresholds the derived values use, beside those the tables state.

@@ -13,10 +13,16 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from livertx.engine.conditions import CHILD_PUGH_LABS, DERIVED_INPUTS, columns_of, facts_behind
+from livertx.engine.conditions import (
+    CHILD_PUGH_INPUTS,
+    CHILD_PUGH_LABS,
+    DERIVED_INPUTS,
+    columns_of,
+    facts_behind,
+)
+from livertx.frame import SMALL_ENGINE  # noqa: F401  (re-exported for the engine)
 from livertx.knowledge.model import DecisionTable
 from livertx.knowledge.pack import Pack, load_pack
-from livertx.frame import SMALL_ENGINE  # noqa: F401  (re-exported for the engine)
 from livertx.scores import derive
 from livertx.vocabulary import FACTS
 
@@ -150,6 +156,8 @@ def missing_expression(compiled: CompiledPack) -> pl.Expr:
                              & _through(fact, table, rows))
         if paths:
             unknown = pl.col(fact).is_null()
+            if fact in CHILD_PUGH_INPUTS:  # only while the class itself is unknown
+                unknown = unknown & pl.col("cp_class").is_null()
             if fact in CHILD_PUGH_LABS:  # with no lab known, ask for the class instead
                 unknown = unknown & pl.any_horizontal(
                     [pl.col(lab).is_not_null() for lab in CHILD_PUGH_LABS])
@@ -158,7 +166,17 @@ def missing_expression(compiled: CompiledPack) -> pl.Expr:
 
 
 def _through(fact: str, table: CompiledTable, rows: list[str]) -> pl.Expr:
-    """The unknown derived column or category a fact reaches these rows through."""
+    """True when a fact reaches these rows directly or through an unknown derived column."""
+    columns = through_columns(fact, table, rows)
+    if not columns:
+        return pl.lit(True)
+    return pl.any_horizontal([pl.col(c).is_null() for c in columns])
+
+
+def through_columns(fact: str, table: CompiledTable, rows: list[str] | tuple[str, ...]
+                    ) -> tuple[str, ...]:
+    """The derived columns (or `category`) a fact reaches these rows through; empty when it
+    is named directly (then it counts whenever it is unknown)."""
     direct, derived = False, set()
     for rule in table.table.rules:
         if rule.id not in rows:
@@ -168,9 +186,7 @@ def _through(fact: str, table: CompiledTable, rows: list[str]) -> pl.Expr:
         derived |= {c for c in columns if fact in DERIVED_INPUTS.get(c, ())}
         if "category" in columns and fact not in columns:
             derived.add("category")
-    if direct or not derived:
-        return pl.lit(True)
-    return pl.any_horizontal([pl.col(c).is_null() for c in sorted(derived)])
+    return () if direct or not derived else tuple(sorted(derived))
 
 
 def evaluate_category(frame: pl.LazyFrame, pack: Pack) -> pl.LazyFrame:

@@ -11,7 +11,13 @@ import yaml
 
 from livertx.errors import PackError
 from livertx.knowledge.model import (
-    Category, DecisionTable, Option, PackInfo, Reference, Section, Topic,
+    Category,
+    DecisionTable,
+    Option,
+    PackInfo,
+    Reference,
+    Section,
+    Topic,
 )
 
 PACKS_DIR = Path(__file__).parent / "packs"

@@ -7,7 +7,11 @@ import functools
 import polars as pl
 
 from livertx.scores.child_pugh import (
-    HELPER_COLUMNS, bound_expressions, class_expressions, labs_class_expression, point_expressions,
+    HELPER_COLUMNS,
+    bound_expressions,
+    class_expressions,
+    labs_class_expression,
+    point_expressions,
 )
 from livertx.scores.milan import milan_expression
 from livertx.scores.tnm import m_expression, n_expression, stage_expression, t_expression

@@ -19,13 +19,13 @@ class Settings:
     cds_trusted_issuers: dict[str, str] = field(default_factory=dict)  # iss -> JWKS URL or PEM
 
     @classmethod
-    def from_env(cls) -> "Settings":
+    def from_env(cls) -> Settings:
         import json
         import os
 
         issuers = os.environ.get("LIVERTX_CDS_TRUSTED_ISSUERS")
         return cls(pack_path=os.environ.get("LIVERTX_PACK"),
-                   max_body_bytes=int(os.environ.get("LIVERTX_MAX_BODY_BYTES", 256 * 1024)),
+                   max_body_bytes=int(os.environ.get("LIVERTX_MAX_BODY_BYTES", str(256 * 1024))),
                    public_base_url=os.environ.get("LIVERTX_PUBLIC_URL"),
                    cds_trusted_issuers=json.loads(issuers) if issuers else {})
 
@@ -33,6 +33,7 @@ class Settings:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The ASGI app. Routers live in their own modules; this only assembles them."""
     from livertx.api.routes import router as api_router
+    from livertx.cds.routes import install as install_cds
     from livertx.cds.routes import router as cds_router
     from livertx.knowledge import load_pack
     from livertx.web.pages import router as pages_router
@@ -48,5 +49,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pages_router)
     app.include_router(api_router)
     app.include_router(cds_router)
-    from livertx.cds.routes import install as install_cds; install_cds(app, settings)
+    install_cds(app, settings)
     return app

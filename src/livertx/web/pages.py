@@ -8,21 +8,19 @@ answers" and "download JSON" work without any server-side state.
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
 import time
 from collections.abc import AsyncIterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from livertx.engine import assess
+from livertx.engine.batch import BatchAssessor
 from livertx.errors import InvalidInput
 from livertx.knowledge.pack import Pack
+from livertx.patient import parse_patient
 from livertx.web import csrf
 from livertx.web.forms import (
     GROUPS,
@@ -41,25 +39,22 @@ from livertx.web.search import SearchIndex, build_index
 from livertx.web.templating import STATIC_DIR, page_context, templates
 
 NO_STORE = {"Cache-Control": "no-store"}
-# The engine is CPU-bound (Polars plus Python). Running more assessments at once than there
-# are cores only makes each slower, so requests take turns on a small pool; the time spent
-# waiting for a turn is reported separately (Server-Timing `queue`).
-# One thread per process measured best on 2 cores (more threads contend for the GIL);
-# scale with `livertx serve --workers N` instead.
-ENGINE_THREADS = max(1, int(os.environ.get("LIVERTX_ENGINE_THREADS", "1")))
-_engine_pool = ThreadPoolExecutor(max_workers=ENGINE_THREADS, thread_name_prefix="livertx-engine")
 
 
-async def _assess_timed(patient: dict[str, Any], pack: Pack) -> tuple[dict[str, Any], float, float]:
-    """(assessment, ms waiting for an engine thread, ms computing) without blocking the loop."""
-    submitted = time.perf_counter()
+async def _assess_timed(request: Request, patient: dict[str, Any]) -> tuple[dict[str, Any], float]:
+    """(assessment, ms from submission to answer) without blocking the event loop.
 
-    def run() -> tuple[dict[str, Any], float, float]:
-        began = time.perf_counter()
-        result = assess(patient, pack)
-        return result, (began - submitted) * 1000, (time.perf_counter() - began) * 1000
+    Concurrent submissions share one engine pass (the engine's cost is mostly per pass,
+    not per patient); nothing is kept once the answer is given.
+    """
+    assessor = getattr(request.app.state, "web_assessor", None)
+    if assessor is None:
+        assessor = request.app.state.web_assessor = BatchAssessor(_pack(request), cache_size=0)
+    started = time.perf_counter()
+    result = await assessor.assess(parse_patient(patient))
+    return result, (time.perf_counter() - started) * 1000
 
-    return await asyncio.get_running_loop().run_in_executor(_engine_pool, run)
+
 STATIC_FILES = {p.name: p for p in STATIC_DIR.iterdir() if p.is_file()}
 STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8",
                 ".svg": "image/svg+xml", ".png": "image/png", ".ico": "image/x-icon"}
@@ -158,7 +153,7 @@ async def assess_result(request: Request) -> HTMLResponse:
         return _form_page(request, data, status=422)
     pack = _pack(request)
     try:
-        result, queue_ms, engine_ms = await _assess_timed(patient, pack)
+        result, engine_ms = await _assess_timed(request, patient)
     except InvalidInput as exc:  # validate() already parsed it; kept as a safety net
         place_errors(data, exc.errors)
         return _form_page(request, data, status=422)
@@ -170,8 +165,8 @@ async def assess_result(request: Request) -> HTMLResponse:
     body = templates.get_template("result.html").render(request=request, **context)
     render_ms = (time.perf_counter() - render_start) * 1000
     total_ms = (time.perf_counter() - started) * 1000
-    timing = (f"queue;dur={queue_ms:.1f}, engine;dur={engine_ms:.1f}, render;dur={render_ms:.1f}, "
-              f"app;dur={total_ms - queue_ms:.1f}, total;dur={total_ms:.1f}")
+    timing = (f"engine;dur={engine_ms:.1f}, render;dur={render_ms:.1f}, "
+              f"app;dur={total_ms:.1f}, total;dur={total_ms:.1f}")
     response = HTMLResponse(body, headers={**NO_STORE, "Server-Timing": timing})
     csrf.set_cookie(response, new_cookie)
     return response
@@ -197,7 +192,7 @@ async def assess_json(request: Request) -> Response:
         errors = [{"field": k, "message": m} for k, ms in data.errors.items() for m in ms]
         errors += [{"field": "form", "message": m} for m in data.general_errors]
         return JSONResponse({"errors": errors}, status_code=422, headers=NO_STORE)
-    result, _, _ = await _assess_timed(patient, _pack(request))
+    result, _ = await _assess_timed(request, patient)
     body = json.dumps(result, indent=2, ensure_ascii=False) + "\n"
     return Response(body, media_type="application/json", headers={
         **NO_STORE, "Content-Disposition": 'attachment; filename="livertx-assessment.json"'})

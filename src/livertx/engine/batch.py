@@ -44,7 +44,10 @@ class Lru(Generic[V]):
 
 
 class BatchAssessor:
-    """`await assessor.assess(patient)`: the contract JSON, batched with concurrent calls."""
+    """`await assessor.assess(patient)`: the contract JSON, batched with concurrent calls.
+
+    `cache_size=0` keeps nothing once a call is answered (the web pages' promise).
+    """
 
     def __init__(self, pack: Pack, *, max_batch: int = 64, cache_size: int = 4096):
         self.pack = pack
@@ -57,7 +60,7 @@ class BatchAssessor:
 
     async def assess(self, patient: Patient) -> dict[str, Any]:
         key = patient.model_dump_json()
-        cached = self.cache.get(key)
+        cached = self.cache.get(key) if self.cache.size else None
         if cached is not None:
             return cached
         loop = asyncio.get_running_loop()
@@ -85,8 +88,9 @@ class BatchAssessor:
                 continue
             self.batches += 1
             by_key = dict(zip(unique, results))
-            for key, result in by_key.items():
-                self.cache.put(key, result)
+            if self.cache.size:
+                for key, result in by_key.items():
+                    self.cache.put(key, result)
             for key, _, future in batch:
                 if not future.done():
                     future.set_result(by_key[key])
