@@ -11,9 +11,14 @@ from livertx.vocabulary import FIELDS, FieldSpec
 
 _DTYPES = {"bool": pl.Boolean, "int": pl.Int32, "float": pl.Float64, "enum": pl.String}
 
-# Small tables (one patient, a few candidates) run faster on Polars' in-memory engine; the
-# streaming default pays a fixed start-up cost per query.
+# Small tables (one patient, a few candidates) run faster on Polars' in-memory engine and
+# without query optimisation: for a handful of rows, planning costs more than it saves.
 SMALL_ENGINE = "in-memory"
+
+
+def collect_small(frame: pl.LazyFrame) -> pl.DataFrame:
+    """Collect a query over a few rows (one patient, its candidates)."""
+    return frame.collect(engine=SMALL_ENGINE, optimizations=pl.QueryOptFlags.none())
 
 COLUMN_SCHEMA: dict[str, pl.DataType] = {spec.name: _DTYPES[spec.type] for spec in FIELDS}
 

@@ -13,6 +13,7 @@ from livertx.engine.conditions import CHILD_PUGH_LABS, DERIVED_INPUTS, columns_o
 from livertx.engine.evaluate import (
     CONDITION_PREFIX,
     SMALL_ENGINE,
+    collect_small,
     CompiledTable,
     compile_pack,
     condition_column,
@@ -39,7 +40,7 @@ def assess_many(patients: list[Patient], pack: Pack | None = None) -> list[dict[
     """Several patients in one evaluation (one table, one pass; open cases batched too)."""
     pack = pack or load_pack()
     frame = evaluate(patients_frame(patients).lazy(), pack, keep_conditions=True,
-                     with_missing=False).collect(engine=SMALL_ENGINE)
+                     with_missing=False).pipe(collect_small)
     rows = list(frame.iter_rows(named=True))
     details = _open_cases({i: r for i, r in enumerate(rows) if r["category"] is None}, pack)
     return [explain(r, pack, p, details.get(i)) for i, (r, p) in enumerate(zip(rows, patients))]
@@ -65,7 +66,8 @@ def _open_cases(rows: dict[int, dict[str, Any]], pack: Pack) -> dict[int, OpenCa
         category=pl.col("_category")).drop("_category")
     probed, evaluated = pl.collect_all(
         [categories_query(pl.concat(probes, how="diagonal_relaxed").lazy(), pack),
-         evaluate_options(forced.lazy(), pack)], engine=SMALL_ENGINE)
+         evaluate_options(forced.lazy(), pack)], engine=SMALL_ENGINE,
+        optimizations=pl.QueryOptFlags.none())
     out: dict[int, OpenCase] = {}
     for i in rows:
         mine = probed.filter(pl.col("_case") == i)

@@ -15,7 +15,7 @@ from typing import Any
 import polars as pl
 
 from livertx.engine.conditions import DERIVED_INPUTS, columns_of, facts_behind, thresholds_of
-from livertx.engine.evaluate import SMALL_ENGINE, compile_pack
+from livertx.engine.evaluate import collect_small, compile_pack
 from livertx.frame import COLUMN_SCHEMA
 from livertx.knowledge.pack import Pack
 from livertx.scores import derive
@@ -103,7 +103,7 @@ def category_candidates(row: dict[str, Any], pack: Pack) -> list[dict[str, Any]]
     """Each reachable category with the values of the unknown inputs it requires."""
     frame, names = probe_frame(row, pack)
     result = (categories_query(frame.lazy(), pack).select([*names, "category"])
-              .collect(engine=SMALL_ENGINE))
+              .pipe(collect_small))
     return summarise_candidates(result, names, pack)
 
 

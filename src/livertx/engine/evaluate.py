@@ -20,7 +20,7 @@ from livertx.engine.conditions import (
     columns_of,
     facts_behind,
 )
-from livertx.frame import SMALL_ENGINE  # noqa: F401  (re-exported for the engine)
+from livertx.frame import SMALL_ENGINE, collect_small  # noqa: F401  (re-exported)
 from livertx.knowledge.model import DecisionTable
 from livertx.knowledge.pack import Pack, load_pack
 from livertx.scores import derive

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from livertx.frame import SMALL_ENGINE, patients_frame
+from livertx.frame import collect_small, patients_frame
 from livertx.patient import Patient, parse_patient
 from livertx.scores import derive
 from livertx.scores.child_pugh import ITEMS
@@ -12,7 +12,7 @@ from livertx.scores.child_pugh import ITEMS
 
 def derive_one(patient: Patient) -> dict[str, Any]:
     """All derived values of one patient (one-row table, the cohort's expressions)."""
-    return derive(patients_frame([patient]).lazy()).collect(engine=SMALL_ENGINE).row(0, named=True)
+    return collect_small(derive(patients_frame([patient]).lazy())).row(0, named=True)
 
 
 def child_pugh(**items: Any) -> dict[str, Any]:
