@@ -10,11 +10,16 @@ from livertx.scores.child_pugh import (
     HELPER_COLUMNS,
     bound_expressions,
     class_expressions,
-    labs_class_expression,
     point_expressions,
 )
 from livertx.scores.milan import milan_expression
-from livertx.scores.tnm import m_expression, n_expression, stage_expression, t_expression
+from livertx.scores.tnm import (
+    m_expression,
+    n_expression,
+    stage_expression,
+    t_code_expression,
+    t_expression,
+)
 
 DERIVED_COLUMNS: tuple[str, ...] = (
     "cp_points_bilirubin", "cp_points_albumin", "cp_points_inr", "cp_points_ascites",
@@ -30,14 +35,18 @@ def apply_implications(frame: pl.LazyFrame) -> pl.LazyFrame:
 
 @functools.cache
 def _stages() -> tuple[dict[str, pl.Expr], ...]:
-    """The expressions of each stage, built once (building costs more than one row)."""
+    """The expressions of each stage, built once (building costs more than one row).
+    Categories travel as small integer codes and become labels once (strings are slow):
+    `t_category` holds the T code until the third stage turns it into its label."""
+    t_code = pl.col("t_category")
     return (
         {"vascular_invasion": pl.when(pl.col("major_vascular_invasion")).then(True)
          .otherwise(pl.col("vascular_invasion"))},
-        {**point_expressions(), "milan": milan_expression(), "t_category": t_expression(),
+        {**point_expressions(), "milan": milan_expression(),
+         "t_category": t_code_expression(),
          "n_category": n_expression(), "m_category": m_expression()},
-        {**bound_expressions(), "stage_group": stage_expression()},
-        {"_cp_labs": labs_class_expression()},
+        {**bound_expressions(), "t_category": t_expression(t_code),
+         "stage_group": stage_expression(t_code)},
         class_expressions(),
     )
 
