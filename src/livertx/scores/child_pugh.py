@@ -97,8 +97,16 @@ def class_expressions() -> dict[str, pl.Expr]:
         "cp_class_from": label(pl.when(code.is_not_null()).then(pl.lit(0, pl.UInt8))
                                .when(given.is_not_null()).then(pl.lit(1, pl.UInt8)),
                                ("labs", "given")),
-        "cp_conflict": code.is_not_null() & given.is_not_null() & (labs != given),
+        "cp_conflict": _labs_differ(code, given),
     }
+
+
+def _labs_differ(code: pl.Expr, given: pl.Expr) -> pl.Expr:
+    """The labs decide a class other than `given`; false when either is unknown. Compares
+    `given` with literals: cheaper than labelling the code and comparing two columns."""
+    differs = functools.reduce(operator.or_, ((code == index) & (given != name)
+                                              for index, name in enumerate(CLASSES)))
+    return differs.fill_null(False)
 
 
 HELPER_COLUMNS = ("_cp_labs",)
