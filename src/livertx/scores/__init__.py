@@ -10,6 +10,7 @@ from livertx.scores.child_pugh import (
     HELPER_COLUMNS,
     bound_expressions,
     class_expressions,
+    labs_class_expression,
     point_expressions,
 )
 from livertx.scores.milan import milan_expression
@@ -47,6 +48,7 @@ def _stages() -> tuple[dict[str, pl.Expr], ...]:
          "n_category": n_expression(), "m_category": m_expression()},
         {**bound_expressions(), "t_category": t_expression(t_code),
          "stage_group": stage_expression(t_code)},
+        {"_cp_labs": labs_class_expression()},
         class_expressions(),
     )
 

@@ -77,15 +77,21 @@ def _class_index(score: pl.Expr) -> pl.Expr:
 
 
 def bound_expressions() -> dict[str, pl.Expr]:
-    """Score, and the class the labs decide as an index into `CLASSES` (null unless the
-    score's lowest and highest possible values, unknown item = 1 or 3 points, agree)."""
+    """Score and its lowest/highest possible values (unknown item = 1 or 3 points)."""
     points = [pl.col(c) for c in POINT_COLUMNS]
-    low = _class_index(sum((p.fill_null(1) for p in points[1:]), points[0].fill_null(1)))
-    high = _class_index(sum((p.fill_null(3) for p in points[1:]), points[0].fill_null(3)))
     return {
         "cp_score": sum(points[1:], points[0]).cast(_POINTS),  # null if any item is null
-        "_cp_labs": pl.when(low == high).then(low).otherwise(None),
+        "_cp_low": sum((p.fill_null(1) for p in points[1:]), points[0].fill_null(1)),
+        "_cp_high": sum((p.fill_null(3) for p in points[1:]), points[0].fill_null(3)),
     }
+
+
+def labs_class_expression() -> pl.Expr:
+    """The class the labs decide, as an index into `CLASSES` (null unless every completion
+    falls in one class). Its own stage: inlining the bounds costs more than a stage on
+    one row, where expressions are not deduplicated."""
+    low, high = _class_index(pl.col("_cp_low")), _class_index(pl.col("_cp_high"))
+    return pl.when(low == high).then(low).otherwise(None)
 
 
 def class_expressions() -> dict[str, pl.Expr]:
@@ -109,4 +115,4 @@ def _labs_differ(code: pl.Expr, given: pl.Expr) -> pl.Expr:
     return differs.fill_null(False)
 
 
-HELPER_COLUMNS = ("_cp_labs",)
+HELPER_COLUMNS = ("_cp_low", "_cp_high", "_cp_labs")
