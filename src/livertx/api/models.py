@@ -10,6 +10,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from livertx.knowledge.model import Section as SectionInfo  # a section as the pack states it
+
 Fit = Literal["primary", "alternative", "not_advised", "unknown"]
 
 
@@ -170,14 +172,6 @@ class OptionDetail(_Open):
     name: str
     group: str
     source: str
-
-
-class SectionInfo(_Open):
-    id: str
-    title: str
-    parent: str | None = None
-    last_medical_review: str | None = None
-    last_revised: str | None = None
 
 
 class TableInfo(_Open):
