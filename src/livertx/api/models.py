@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from livertx.knowledge.model import PackInfo
 from livertx.knowledge.model import Section as SectionInfo  # a section as the pack states it
 
 Fit = Literal["primary", "alternative", "not_advised", "unknown"]
@@ -184,15 +185,8 @@ class TableInfo(_Open):
     notes: int
 
 
-class PackSummary(_Open):
-    id: str
-    version: str
-    title: str
-    publisher: str
-    reviewed: str
-    review_dates: str
-    disclaimer: str
-    currency_notice: str
-    source_url: str | None = None
+class PackSummary(PackInfo):
+    """The pack's own description, with its sections and a summary of its tables."""
+
     sections: list[SectionInfo]
     tables: list[TableInfo]
