@@ -1,5 +1,5 @@
 # make run  - start livertx on embedded defaults (web app on 127.0.0.1:8000)
-# make test - install what the tests need (venv, Chromium, Java), then run every test
+# make test - install what the tests need (venv, Chromium, Java), then ruff, mypy and every test
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -22,6 +22,8 @@ run: install
 	$(BIN)/livertx serve --host 127.0.0.1 --port 8000
 
 test: install system-deps
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy src
 	$(BIN)/python -m pytest
 
 bench: install
@@ -29,6 +31,7 @@ bench: install
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy src
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache screenshots

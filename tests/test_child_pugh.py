@@ -198,19 +198,25 @@ def test_partial_items_that_decide_the_class_also_win_and_flag() -> None:
     assert (row["cp_class"], row["cp_class_from"], row["cp_conflict"]) == ("C", "labs", True)
 
 
-def test_undecided_items_do_not_conflict_with_the_given_class() -> None:
+def test_a_given_class_the_items_rule_out_is_not_used() -> None:
+    # Issue 9, defect 2: bilirubin 4 mg/dL is already 3 points, so the score is at least 7
+    # and class A is impossible; the given "A" is flagged and not used (B or C stays open).
     row = derive_one(bilirubin=4.0, child_pugh_class="A")
-    assert (row["cp_class"], row["cp_class_from"], row["cp_conflict"]) == ("A", "given", False)
+    assert (row["cp_class"], row["cp_class_from"], row["cp_conflict"]) == (None, None, True)
+    assert row["liver_healthy"] is False
+
+
+def test_a_given_class_within_what_the_items_allow_is_used() -> None:
+    row = derive_one(bilirubin=2.5, child_pugh_class="B")  # 2 points: score 6 to 14
+    assert (row["cp_class"], row["cp_class_from"], row["cp_conflict"]) == ("B", "given", False)
 
 
 # --- MedCalc-Bench ---------------------------------------------------------------------------
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = (REPO.parent / "shared").resolve()
-MEDCALC_CHILD_PUGH = SHARED / "external" / "medcalc_bench" / "child_pugh.jsonl"
+MEDCALC_CHILD_PUGH = Path(__file__).parent / "data" / "medcalc_bench" / "child_pugh.jsonl"
 
 # v1.0 rows whose note is ambiguous: the benchmark's entities and Ye et al.'s physician-led
-# label disagree on how to read the note (shared/external/medcalc_bench/README.md). livertx
+# label disagree on how to read the note (tests/data/README.md). livertx
 # scores the entities, so these rows assert the entity-based score the README states.
 V1_AMBIGUOUS: dict[int, tuple[int, str]] = {
     200: (9, ("entities say encephalopathy grade 1-2 (9 B); the note ('oriented only to self', "

@@ -109,12 +109,17 @@ def test_text_view_names_unknown_inputs_and_what_they_change() -> None:
     text = _flat(result.stdout)
     assert "not yet clear" in text
     # The open category: each candidate with the input that decides it.
-    assert ("Cancer that may be removed with surgery if healthy enough for a major operation: yes"
-            in text)
+    # Cirrhosis is false but the class is unknown: a known class B or C would still rule out
+    # surgery (issue 9, defect 1), so the class is one of the deciding inputs.
+    assert ("Cancer that may be removed with surgery if Child-Pugh class: A; healthy enough for "
+            "a major operation: yes" in text)
+    assert ("Cancer that may be treated with a liver transplant if Child-Pugh class: B or C; "
+            "healthy enough for a major operation: yes" in text)
     assert ("Cancer only in the liver, in a person not well enough for surgery if healthy enough "
             "for a major operation: no" in text)
     assert "Depends on what we don't know yet" in text
-    assert "Depends on: whether you are healthy enough for surgery" in text
+    assert ("Depends on: your Child-Pugh class (or the lab values behind it), whether you are "
+            "healthy enough for surgery" in text)
     assert ("if the situation is Cancer that may be removed with surgery: main option" in text)
     assert "What would make this answer more complete" in text
     assert "Whether you are healthy enough for surgery (fit_for_surgery)" in text

@@ -1,7 +1,8 @@
 """The published UCI HCC Survival cohort (165 patients) through `livertx cohort --map`.
 
-Read-only from ../shared/external/hcc_survival/. The clinical facts asserted are the ones
-its README states (Child-Pugh computable for 155/165: 74 A, 55 B, 26 C; 149 cirrhotic;
+Read-only from tests/data/hcc_survival/hcc-data.csv (a byte-identical copy; provenance and
+licence in tests/data/README.md). The clinical facts asserted are the ones the data notes
+state (Child-Pugh computable for 155/165: 74 A, 55 B, 26 C; 149 cirrhotic;
 performance status 80/30/32/18/5; 58 patients with 5 nodules; 20 without a nodule size),
 and what follows from what the file does not record (lymph nodes): no category is decided,
 and "advanced" stays a candidate for every patient.
@@ -18,8 +19,7 @@ from typer.testing import CliRunner
 from livertx.cli import app
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
-COHORT = SHARED / "external" / "hcc_survival" / "hcc-data.csv"
+COHORT = Path(__file__).parent / "data" / "hcc_survival" / "hcc-data.csv"
 MAPPING = REPO / "examples" / "hcc_survival_mapping.yaml"
 
 

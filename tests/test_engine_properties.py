@@ -9,7 +9,8 @@ the way a cohort is, so that many patients are checked per example at little cos
 - Monotonic knowledge: hiding facts may turn a known answer into unknown, never into a
   different known answer (so "depends on X" is trustworthy). Qualifiers are not facts and
   are never hidden. The one allowed change is a contradiction the engine warns about
-  (a Child-Pugh class given beside lab values that score another class).
+  (a Child-Pugh class the lab values rule out, "no cirrhosis" beside a class that is not A,
+  a recurrence site that implies a recurrence).
 - Exact candidates: when the category is open, its candidates are exactly the categories
   some completion of the unknown facts reaches, and the true category is among them.
 """
@@ -89,6 +90,8 @@ def patients(draw: st.DrawFn, *, unknown: float = 0.25) -> dict[str, Any]:
         row["vascular_invasion"] = True
     if row["spread_throughout_liver"] and row["tumor_count"] is not None and row["tumor_count"] <= 3:
         row["tumor_count"] = 7
+    if row["recurrence_site"] is not None:  # a site means it came back (false is rejected)
+        row["recurrent"] = True
     return row
 
 
@@ -151,8 +154,14 @@ def test_hiding_facts_never_changes_a_known_answer(pairs: list[tuple[dict, dict]
     for full, less in zip(rows[0::2], rows[1::2]):
         for column in OUTPUTS:
             if _known(less[column]) and less[column] != full[column]:
-                # The only allowed change: a given class contradicted by the labs, with a warning.
-                assert full["cp_conflict"] is True, (
+                # The allowed changes are contradictions the engine warns about: a given class
+                # the labs rule out; "no cirrhosis" beside a class or labs that are not A; a
+                # recurrence site that implies a recurrence.
+                warned = (full["cp_conflict"] is True
+                          or (full["cirrhosis"] is False and full["liver_healthy"] is False)
+                          or (full["recurrence_site"] is not None and less["recurrence_site"] is None
+                              and full["recurrent"] and not less["recurrent"]))
+                assert warned, (
                     f"{column}: {less[column]!r} (rule {less.get('rule_' + column[4:])}) with fewer "
                     f"facts but {full[column]!r} (rule {full.get('rule_' + column[4:])}) with more;"
                     f" facts hidden: {[f for f in FACTS if full[f] is not None and less[f] is None]}")

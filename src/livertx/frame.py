@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Final
 
 import polars as pl
 
 from livertx.patient import Patient
 from livertx.vocabulary import FIELDS, FieldSpec
 
-_DTYPES = {"bool": pl.Boolean, "int": pl.Int32, "float": pl.Float64, "enum": pl.String}
+_DTYPES: dict[str, pl.DataType] = {"bool": pl.Boolean(), "int": pl.Int32(), "float": pl.Float64(),
+                                   "enum": pl.String()}
 
 # Small tables (one patient, a few candidates) run faster on Polars' in-memory engine and
 # without query optimisation: for a handful of rows, planning costs more than it saves.
-SMALL_ENGINE = "in-memory"
+SMALL_ENGINE: Final = "in-memory"
 
 
 def collect_small(frame: pl.LazyFrame) -> pl.DataFrame:

@@ -2,7 +2,8 @@
 
 Values cluster on the thresholds the scores and tables use (2, 3 and 5 cm; lab cut-offs),
 so that edges are exercised; facts are left unknown at `unknown_rate`. No contradictions
-are generated (a major vein implies vascular invasion; diffuse spread implies > 3 tumors).
+are generated (a major vein implies vascular invasion; diffuse spread implies > 3 tumors;
+a recurrence site only for a cancer that came back).
 """
 
 from __future__ import annotations
@@ -64,4 +65,5 @@ def _consistent(frame: pl.DataFrame) -> pl.DataFrame:
         .otherwise(pl.col("vascular_invasion")),
         spread_throughout_liver=pl.col("spread_throughout_liver")
         & (pl.col("tumor_count").is_null() | (pl.col("tumor_count") > 3)),
+        recurrence_site=pl.when(pl.col("recurrent")).then(pl.col("recurrence_site")),
     )

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from livertx import units
 from livertx.errors import FieldError, InvalidInput
@@ -57,6 +66,22 @@ class Patient(BaseModel):
     near_major_structures: bool = False
     recurrent: bool = False
     wants_treatment: bool = True
+    _input_warnings: list[str] = PrivateAttr(default_factory=list)
+
+    @property
+    def input_warnings(self) -> list[str]:
+        """What livertx read differently from how it was given (implied or suspicious values)."""
+        return list(self._input_warnings)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _note_input(cls, data: Any, handler: Any) -> Patient:
+        warning = (units.unitless_bilirubin_warning(data.get("bilirubin"))
+                   if isinstance(data, dict) else None)
+        patient: Patient = handler(data)
+        if warning:
+            patient._input_warnings.append(warning)
+        return patient
 
     @field_validator("bilirubin", mode="before")
     @classmethod
@@ -118,6 +143,16 @@ class Patient(BaseModel):
         if self.major_vascular_invasion and self.vascular_invasion is False:
             problems.append(FieldError("vascular_invasion", "is false but major_vascular_invasion is true "
                              "(a major vein involved is vascular invasion)"))
+        if self.recurrence_site is not None:
+            if "recurrent" in self.model_fields_set and not self.recurrent:
+                problems.append(FieldError("recurrent", f"is false but recurrence_site is "
+                                           f"{self.recurrence_site!r} (a site means the cancer "
+                                           "came back)"))
+            elif not self.recurrent:
+                object.__setattr__(self, "recurrent", True)
+                self._input_warnings.append(
+                    f"recurrent: not given, but recurrence_site is {self.recurrence_site!r}; the "
+                    "cancer is taken to have come back (recurrent = true).")
         if self.spread_throughout_liver and self.tumor_count is not None and self.tumor_count <= 3:
             problems.append(FieldError("spread_throughout_liver", f"is true but tumor_count is "
                              f"{self.tumor_count}; cancer spread throughout the liver means more "
@@ -156,7 +191,7 @@ def field_errors(exc: ValidationError) -> list[FieldError]:
     return out
 
 
-def _message(loc: list[str], err: dict[str, Any], fallback: str) -> str:
+def _message(loc: list[str], err: Mapping[str, Any], fallback: str) -> str:
     kind = err.get("type", "")
     given = err.get("input")
     if kind == "extra_forbidden":

@@ -56,3 +56,23 @@ def bilirubin_mg_dl(value: float | str) -> float:
 
 def albumin_g_dl(value: float | str) -> float:
     return to_canonical(value, ALBUMIN_UNITS, "g/dl")
+
+
+UNITLESS_BILIRUBIN_WARN_ABOVE = 20.0  # mg/dL: rare, while 20-60 umol/L is common
+
+
+def unitless_bilirubin_warning(value: object) -> str | None:
+    """A warning for a high bilirubin given without a unit: likely umol/L read as mg/dL."""
+    number: float | None = None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = float(value)
+    elif isinstance(value, str):
+        match = _VALUE_WITH_UNIT.match(value)
+        if match and not match.group(2):
+            number = float(match.group(1))
+    if number is None or number <= UNITLESS_BILIRUBIN_WARN_ABOVE:
+        return None
+    as_umol = round(number / BILIRUBIN_UMOL_PER_MG_DL, 2)
+    return (f"bilirubin: {number:g} was given without a unit and read as {number:g} mg/dL, a "
+            f"very high value; did you mean {number:g} µmol/L ({as_umol:g} mg/dL)? Give the "
+            "value with its unit (for example \"40 umol/L\") to be sure.")

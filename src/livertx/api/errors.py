@@ -8,7 +8,8 @@ of the web module to their own error pages.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -50,7 +51,7 @@ def validation_errors(exc: RequestValidationError) -> list[tuple[str, str]]:
 class JsonErrorRoute(APIRoute):
     """An APIRoute whose errors are JSON `{field, message}` lists, with a body size cap."""
 
-    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def guarded(request: Request) -> Response:

@@ -35,7 +35,8 @@ router = APIRouter(prefix="/api", tags=["api"], route_class=JsonErrorRoute)
 
 
 def _pack(request: Request) -> Pack:
-    return request.app.state.pack
+    pack: Pack = request.app.state.pack
+    return pack
 
 
 @router.post("/assess", response_model=Assessment, response_model_exclude_unset=True,

@@ -8,7 +8,7 @@ token of `fhirAuthorization`. When data cannot be had the service answers 412.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, cast
 
 import httpx
 
@@ -115,7 +115,7 @@ async def _fetch(client: httpx.AsyncClient, base: str, query: str,
         pages += 1
     if entries is not None:
         return {"resourceType": "Bundle", "type": "searchset", "entry": entries}
-    return body
+    return cast("dict[str, Any]", body)  # a JSON object (checked above; not a Bundle)
 
 
 def as_bundle(values: dict[str, Any]) -> dict[str, Any]:

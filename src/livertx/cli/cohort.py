@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from contextlib import nullcontext
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import typer
@@ -77,7 +78,8 @@ def _progress() -> Any:
                 self.progress.update(self.task, completed=1, total=1)
             self.task = self.progress.add_task(name, total=None)
 
-        def __exit__(self, *exc: object) -> None:
-            self.progress.__exit__(*exc)
+        def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                     tb: TracebackType | None) -> None:
+            self.progress.__exit__(exc_type, exc, tb)
 
     return _Phases()

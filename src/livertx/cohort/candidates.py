@@ -15,7 +15,12 @@ import polars as pl
 
 from livertx.cohort.plan import CANDIDATES, KEY, CohortPlan, KeyPart, candidate_thresholds
 from livertx.engine.candidates import probe_values
-from livertx.engine.conditions import DERIVED_INPUTS, columns_of, facts_behind
+from livertx.engine.conditions import (
+    DERIVED_INPUTS,
+    columns_of,
+    facts_behind,
+    uses_child_pugh_class,
+)
 from livertx.engine.evaluate import evaluate_category
 from livertx.frame import COLUMN_SCHEMA
 from livertx.knowledge.pack import Pack
@@ -87,7 +92,7 @@ def candidates_for_keys(keys: pl.Series, plan: CohortPlan, pack: Pack) -> pl.Dat
     columns = frozenset().union(*(columns_of(r.when) for r in rules))
     thresholds = candidate_thresholds(pack)
     frame = representatives(keys.unique(), plan).lazy()
-    if "cp_class" in columns:  # the tried class stands in for undecided labs
+    if uses_child_pugh_class(columns):  # the tried class stands in for undecided labs
         classes = pl.lit(pl.Series([list(_CLASSES)]))
         tried = classes.list.slice(pl.col("_lo"), pl.col("_hi") - pl.col("_lo") + 1)
         frame = frame.with_columns(

@@ -12,7 +12,8 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +29,7 @@ LIST_SEPARATOR = "|"  # lists (missing, candidates) in CSV output
 SI_FACTORS = {"bilirubin": BILIRUBIN_UNITS["umol/l"], "albumin": ALBUMIN_UNITS["g/l"]}
 
 _NUMERIC = (pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8, pl.UInt16, pl.UInt32, pl.UInt64)
-_ACCEPTS = {
+_ACCEPTS: dict[str, Callable[[pl.DataType], bool]] = {
     "int": lambda t: t in _NUMERIC or t == pl.Null,
     "float": lambda t: t in _NUMERIC or t in (pl.Float32, pl.Float64, pl.Null),
     "bool": lambda t: t in (pl.Boolean, pl.Null),
@@ -36,7 +37,8 @@ _ACCEPTS = {
 }
 _TYPE_WORDS = {"int": "whole numbers", "float": "numbers", "bool": "true/false values",
                "enum": "text"}
-_CSV_TYPES = {"int": pl.Int64, "float": pl.Float64, "bool": pl.Boolean, "enum": pl.String}
+_CSV_TYPES: dict[str, pl.DataType] = {"int": pl.Int64(), "float": pl.Float64(),
+                                      "bool": pl.Boolean(), "enum": pl.String()}
 
 
 def file_format(path: Path, role: str) -> str:
@@ -68,7 +70,7 @@ class Source:
 
 
 def open_source(path: str | Path, *, mapping: Mapping | None = None, units_si: bool = False,
-                reserved: set[str] = frozenset()) -> Source:
+                reserved: AbstractSet[str] = frozenset()) -> Source:
     """Check an input file (schema only; values are checked while reading)."""
     path = Path(path)
     fmt = file_format(path, "input")
@@ -133,7 +135,7 @@ def _source_name(column: ColumnMap, columns: list[str], path: Path) -> str:
     if column.source not in columns:
         raise CohortError(f"mapping: columns.{column.target}.from {column.source!r} is not a "
                           f"column of {path}")
-    return column.source  # type: ignore[return-value]
+    return column.source
 
 
 def _scan_csv(path: Path, mapping: Mapping | None,
@@ -154,9 +156,10 @@ def scan(source: Source) -> pl.LazyFrame:
         if source.mapping is None:
             wanted = {c: _CSV_TYPES[FIELD_BY_NAME[c].type] for c in raw if c in FIELD_BY_NAME}
             if source.units_si:
-                wanted.update({c: pl.Float64 for c in SI_FACTORS if c in raw})
+                wanted.update({c: pl.Float64() for c in SI_FACTORS if c in raw})
         else:
-            wanted = {_source_name(m, raw, source.path): pl.String for m in source.mapping.columns}
+            wanted = {_source_name(m, raw, source.path): pl.String()
+                      for m in source.mapping.columns}
         types = {o: wanted[n] for o, n in zip(original, raw) if n in wanted}
         frame = _scan_csv(source.path, source.mapping, types)
     if source.mapping is not None and source.mapping.names is not None:
@@ -227,7 +230,7 @@ def scan_raw(source: Source) -> pl.LazyFrame:
     else:
         frame = _scan_csv(source.path, source.mapping, {})
         names = frame.collect_schema().names()
-        frame = _scan_csv(source.path, source.mapping, {n: pl.String for n in names})
+        frame = _scan_csv(source.path, source.mapping, {n: pl.String() for n in names})
     if source.mapping is not None and source.mapping.names is not None:
         frame = frame.rename(dict(zip(frame.collect_schema().names(), source.mapping.names)))
     return frame

@@ -9,6 +9,7 @@ they cannot drift apart; `tests/test_differential.py` checks that they do not.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from livertx.engine.candidates import SCORE_THRESHOLDS
 from livertx.engine.conditions import (
@@ -52,7 +53,7 @@ class KeyPart:
 
     name: str
     kind: str  # "bool", "enum", "bucket", "cp_class", "cp_low", "cp_high"
-    values: tuple = ()  # enum values, or bucket thresholds (sorted)
+    values: tuple[Any, ...] = ()  # enum values, or bucket thresholds (sorted)
     radix: int = 0
 
 

@@ -12,6 +12,7 @@ values (checked by `tests/test_differential.py`):
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -22,6 +23,9 @@ from livertx.engine.evaluate import UNKNOWN_FIT, CompiledTable, condition_column
 from livertx.scores import DERIVED_COLUMNS, derive
 from livertx.scores.child_pugh import CLASS_A_MAX, CLASS_B_MAX
 from livertx.vocabulary import FIELDS, FieldSpec
+
+if TYPE_CHECKING:
+    from polars.expr.whenthen import ChainedThen, Then
 
 ORIGINAL = "__in|"  # prefix of the input's own columns while the engine runs
 _DTYPES = {"bool": pl.Boolean, "int": pl.Int32, "float": pl.Float64, "enum": pl.String}
@@ -84,12 +88,12 @@ def _checks(present: set[str]) -> list[tuple[pl.Expr, tuple[pl.Expr, list[str]]]
         x = pl.col(ORIGINAL + spec.name).cast(pl.Float64)
         low = (x <= spec.minimum) if spec.exclusive_minimum else (x < spec.minimum)
         out.append((low | (x > spec.maximum), (pl.lit(check.message), [])))
-    for check in checks.value_checks():
-        spec = check.spec
+    for value_check in checks.value_checks():
+        spec = value_check.spec
         if spec.name not in present:
             continue
         given = pl.col(ORIGINAL + spec.name).cast(pl.String)
-        before, after = check.message_parts()
+        before, after = value_check.message_parts()
         out.append((given.is_not_null() & pl.col(spec.name).is_null(),
                     (pl.concat_str(pl.lit(before), given, pl.lit(after)),
                      [ORIGINAL + spec.name])))
@@ -120,7 +124,7 @@ def _error_text(messages: list[pl.Expr], rows: pl.Series) -> pl.Series:
 def _chain(table: CompiledTable, dtype: pl.DataType, *, by_row: bool) -> pl.Expr:
     """Twin of `livertx.engine.evaluate._chain` with typed (Enum) literals."""
     unknown = None if table.table.output == "category" else UNKNOWN_FIT
-    expr = None
+    expr: Then | ChainedThen | None = None
     for rule in table.table.rules:
         c = pl.col(condition_column(rule.id))
         blocked = pl.lit(rule.id if by_row else unknown, dtype)

@@ -26,7 +26,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import polars as pl
 
@@ -112,15 +112,18 @@ def run_spark(path: Path, fmt: str, columns: list[str], temporary: Path, out_for
     def keys_of(batches: Iterator[Any]) -> Iterator[Any]:
         local_plan = build_plan(_pack_on_executor(pack_path))
         for batch in batches:
-            frame = normalise(pl.from_arrow(pa.Table.from_batches([batch])).lazy(), columns)
+            table = cast(pl.DataFrame, pl.from_arrow(pa.Table.from_batches([batch])))
+            frame = normalise(table.lazy(), columns)
             keys = open_keys(frame, local_plan).collect()
             yield from keys.to_arrow().cast(key_schema).to_batches()
 
     try:
         source = _input_frame(spark, path, fmt, columns)
         # Few keys per partition: gathered and made distinct on the driver (no shuffle).
-        keys = pl.from_arrow(source.mapInArrow(keys_of, f"{KEY} long").toArrow())[KEY].unique()
-    except Exception as exc:  # pyspark raises many unrelated classes for a bad file
+        found = cast(pl.DataFrame,
+                     pl.from_arrow(source.mapInArrow(keys_of, f"{KEY} long").toArrow()))
+        keys = found[KEY].unique()
+    except Exception as exc:  # noqa: BLE001 - pyspark raises many unrelated classes for a bad file
         raise CohortError(f"input {path}: {_first_line(exc)}") from None
     step("listing the candidates of open rows")
     t1 = time.perf_counter()
@@ -149,7 +152,7 @@ def run_spark(path: Path, fmt: str, columns: list[str], temporary: Path, out_for
             # streams them, in order, into the one output file.
             (source.mapInArrow(assessed, from_arrow_schema(out_schema))
              .write.mode("overwrite").parquet(str(parts / "out")))
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - as above: pyspark's many exception classes
             raise CohortError(f"input {path}: {_first_line(exc)}") from None
         merged = pl.scan_parquet(parts / "out" / "*.parquet")
         if out_format == "parquet":

@@ -102,11 +102,11 @@ def _error(present: set[str]) -> str:
         x = f"CAST({_orig(spec.name)} AS DOUBLE)"
         low = f"{x} <= {spec.minimum!r}" if spec.exclusive_minimum else f"{x} < {spec.minimum!r}"
         parts.append(f"CASE WHEN {low} OR {x} > {spec.maximum!r} THEN {literal(check.message)} END")
-    for check in checks.value_checks():
-        spec = check.spec
+    for value_check in checks.value_checks():
+        spec = value_check.spec
         if spec.name not in present:
             continue
-        before, after = check.message_parts()
+        before, after = value_check.message_parts()
         given = f"CAST({_orig(spec.name)} AS VARCHAR)"
         parts.append(f"CASE WHEN {given} IS NOT NULL AND {quote(spec.name)} IS NULL THEN "
                      f"{literal(before)} || {given} || {literal(after)} END")
@@ -143,7 +143,8 @@ def _class_index(score: str) -> str:
 def derived_steps(query: Query) -> None:
     """Twin of `livertx.scores.derive` (same stages, same three-valued logic)."""
     query.step(vascular_invasion="CASE WHEN major_vascular_invasion THEN TRUE "
-                                 "ELSE vascular_invasion END")
+                                 "ELSE vascular_invasion END",
+               recurrent="(recurrent OR recurrence_site IS NOT NULL)")
     single = "(tumor_count = 1 AND NOT spread_throughout_liver)"
     several = "(tumor_count > 1 OR spread_throughout_liver)"
     size = "largest_tumor_cm"
@@ -157,7 +158,8 @@ def derived_steps(query: Query) -> None:
                                                             "grade_3_4": 3}),
         milan=(f"(((tumor_count = 1 AND {size} <= {SINGLE_MAX_CM!r}) OR (tumor_count >= 2 AND "
                f"tumor_count <= {SEVERAL_MAX_COUNT} AND {size} <= {SEVERAL_MAX_CM!r})) AND NOT "
-               "spread_throughout_liver AND NOT vascular_invasion AND NOT lymph_node_spread "
+               "spread_throughout_liver AND NOT vascular_invasion AND NOT adjacent_organ_invasion "
+               "AND NOT lymph_node_spread "
                "AND NOT distant_spread)"),
         t_category=(f"CASE WHEN major_vascular_invasion OR adjacent_organ_invasion THEN 'T4' "
                     f"WHEN {several} AND {size} > {T3_MIN_CM!r} THEN 'T3' "
@@ -180,15 +182,16 @@ def derived_steps(query: Query) -> None:
                      "n_category = 'N1' THEN 'IVA' WHEN m_category = 'M0' AND n_category = 'N0' "
                      f"THEN (CASE t_category {local} END) END"),
     )
-    low, high = _class_index("_cp_low"), _class_index("_cp_high")
-    query.step(_cp_labs=(f"CASE WHEN {low} <> {high} THEN NULL WHEN {low} = 0 THEN 'A' "
-                         f"WHEN {low} = 1 THEN 'B' WHEN {low} = 2 THEN 'C' END"))
+    query.step(_cp_lo=_class_index("_cp_low"), _cp_hi=_class_index("_cp_high"))
+    given = "(CASE child_pugh_class WHEN 'A' THEN 0 WHEN 'B' THEN 1 WHEN 'C' THEN 2 END)"
+    fits = f"({given} >= _cp_lo AND {given} <= _cp_hi)"
+    code = f"(CASE WHEN _cp_lo = _cp_hi THEN _cp_lo WHEN {fits} THEN {given} END)"
     query.step(
-        cp_class="COALESCE(_cp_labs, child_pugh_class)",
-        cp_class_from=("CASE WHEN _cp_labs IS NOT NULL THEN 'labs' WHEN child_pugh_class IS NOT "
-                       "NULL THEN 'given' END"),
-        cp_conflict=("(_cp_labs IS NOT NULL AND child_pugh_class IS NOT NULL AND "
-                     "_cp_labs <> child_pugh_class)"),
+        cp_class=f"(CASE {code} WHEN 0 THEN 'A' WHEN 1 THEN 'B' WHEN 2 THEN 'C' END)",
+        cp_class_from=(f"CASE WHEN _cp_lo = _cp_hi THEN 'labs' WHEN {fits} THEN 'given' END"),
+        cp_conflict=f"COALESCE(child_pugh_class IS NOT NULL AND NOT {fits}, FALSE)",
+        liver_healthy=(f"CASE WHEN {code} = 0 THEN TRUE WHEN {code} > 0 OR _cp_lo > 0 THEN FALSE "
+                       "ELSE NOT cirrhosis END"),
     )
 
 

@@ -13,7 +13,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import polars as pl
 
@@ -83,7 +83,8 @@ def _run_duckdb(path: Path, fmt: str, columns: list[str], temporary: Path, out_f
         step("finding the open rows")
         t0 = time.perf_counter()
         try:
-            keys = pl.from_arrow(con.sql(sql.keys_query(plan, source, columns)).to_arrow_table())
+            keys = cast(pl.DataFrame, pl.from_arrow(
+                con.sql(sql.keys_query(plan, source, columns)).to_arrow_table()))
         except duckdb.Error as exc:
             raise CohortError(f"input {path}: {_first_line(exc)}") from None
         step("listing the candidates of open rows")

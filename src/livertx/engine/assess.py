@@ -8,19 +8,22 @@ from typing import Any
 import polars as pl
 
 from livertx import __version__
-from livertx.engine.candidates import categories_query, probe_frame, summarise_candidates
+from livertx.engine.candidates import (
+    categories_query,
+    class_range,
+    probe_frame,
+    summarise_candidates,
+)
 from livertx.engine.conditions import CHILD_PUGH_LABS, DERIVED_INPUTS, columns_of
 from livertx.engine.evaluate import (
     CONDITION_PREFIX,
-    SMALL_ENGINE,
-    collect_small,
     CompiledTable,
     compile_pack,
     condition_column,
     evaluate,
     evaluate_options,
 )
-from livertx.frame import patients_frame
+from livertx.frame import SMALL_ENGINE, collect_small, patients_frame
 from livertx.knowledge.pack import Pack, load_pack
 from livertx.patient import Patient, parse_patient
 from livertx.scores.child_pugh import ITEMS
@@ -42,14 +45,16 @@ def assess_many(patients: list[Patient], pack: Pack | None = None) -> list[dict[
     frame = evaluate(patients_frame(patients).lazy(), pack, keep_conditions=True,
                      with_missing=False).pipe(collect_small)
     rows = list(frame.iter_rows(named=True))
-    details = _open_cases({i: r for i, r in enumerate(rows) if r["category"] is None}, pack)
+    details = _open_cases({i: r for i, r in enumerate(rows) if r["category"] is None}, pack,
+                          frame.schema)
     return [explain(r, pack, p, details.get(i)) for i, (r, p) in enumerate(zip(rows, patients))]
 
 
 OpenCase = tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]
 
 
-def _open_cases(rows: dict[int, dict[str, Any]], pack: Pack) -> dict[int, OpenCase]:
+def _open_cases(rows: dict[int, dict[str, Any]], pack: Pack,
+                schema: pl.Schema | None = None) -> dict[int, OpenCase]:
     """For each open case: its candidate categories, and its row re-evaluated under each
     category. All open cases go through two queries, collected together."""
     if not rows:
@@ -59,7 +64,9 @@ def _open_cases(rows: dict[int, dict[str, Any]], pack: Pack) -> dict[int, OpenCa
         probe, names[i] = probe_frame(row, pack)
         probes.append(probe.with_columns(_case=pl.lit(i, pl.Int32)))
     categories = [c.id for c in pack.categories]
-    base = pl.DataFrame(list(rows.values())).select(
+    # The evaluated frame's schema: inferring it from the first rows fails when a column is
+    # null in all of them and set further down (more than 100 open patients in a batch).
+    base = pl.DataFrame(list(rows.values()), schema=schema, orient="row").select(
         pl.exclude(f"^{re.escape(CONDITION_PREFIX)}.*$")).with_columns(
         _case=pl.Series(list(rows), dtype=pl.Int32))
     forced = base.join(pl.DataFrame({"_category": categories}), how="cross").with_columns(
@@ -94,6 +101,9 @@ def explain(row: dict[str, Any], pack: Pack, patient: Patient | None = None,
     options = [_option(row, pack, table, by_candidate, category) for table in compiled.options]
     options.sort(key=lambda o: (not o.pop("_first"), FIT_ORDER.index(o["fit"])))
     missing = _union([category.get("missing", []), *(o["missing"] for o in options)])
+    safety = [{"id": n.id, "text": " ".join(n.text.split()), "reference": n.reference,
+               "date": n.date, "citation": pack.references[n.reference].citation}
+              for n in pack.safety_notes if row.get(condition_column(n.id)) is True]
     return {
         "livertx": {"version": __version__},
         "guideline": guideline(pack),
@@ -104,7 +114,9 @@ def explain(row: dict[str, Any], pack: Pack, patient: Patient | None = None,
         "missing": missing,
         "missing_explained": [{"field": f, "question": FIELD_BY_NAME[f].question}
                               for f in missing],
-        "warnings": _warnings(row),
+        "warnings": [*(patient.input_warnings if patient else []), *_warnings(row),
+                     *(_safety_text(n) for n in safety)],
+        "safety_notes": safety,
     }
 
 
@@ -162,8 +174,10 @@ def _unknown_inputs(row: dict[str, Any], columns: frozenset[str]) -> list[str]:
     for column in sorted(columns):
         if row.get(column) is not None:
             continue
-        if column == "cp_class":
-            out += child_pugh_missing(row)
+        if column in ("cp_class", "liver_healthy"):
+            out += [f for f in child_pugh_missing(row) if row.get("cp_class") is None]
+            if column == "liver_healthy" and row.get("cirrhosis") is None:
+                out.append("cirrhosis")
         elif column in DERIVED_INPUTS:
             out += [f for f in DERIVED_INPUTS[column] if row.get(f) is None]
         elif column in FIELD_BY_NAME:
@@ -184,7 +198,7 @@ def _option(row: dict[str, Any], pack: Pack, table: CompiledTable,
     rule = next(r for r in table.table.rules if r.id == rule_id)
     known = fit != "unknown"
     notes = [{"text": n.note, "source": n.source, "rule": n.id} for n in table.table.notes
-             if row[condition_column(n.id)] is True]
+             if row[condition_column(n.id)] is True and (n.fits is None or fit in n.fits)]
     techniques = (rule.techniques if rule.techniques is not None
                   else [t.id for t in option.techniques]) if known else []
     return {
@@ -224,12 +238,25 @@ def _union(lists: list[list[str]]) -> list[str]:
     return sorted(seen, key=order.index)
 
 
+def _safety_text(note: dict[str, str]) -> str:
+    return f"Safety note ({note['date']}, {note['reference']}): {note['text']}"
+
+
 def _warnings(row: dict[str, Any]) -> list[str]:
+    """Where the entered facts disagree with each other, and which one was used."""
     warnings = []
     if row["cp_conflict"]:
-        given = row["child_pugh_class"]
-        warnings.append(f"child_pugh_class: the class given ({given}) differs from the class "
-                        f"the lab values give ({row['cp_class']}); the lab values are used.")
+        given, found = row["child_pugh_class"], row["cp_class"]
+        allowed = class_range(row)
+        used = (f"the class from the lab values ({found}) is used" if found
+                else f"the class stays open ({' or '.join(allowed)}) until more values are known")
+        warnings.append(f"child_pugh_class: the class given ({given}) is not possible with the "
+                        f"lab values entered, which allow only {' or '.join(allowed)}; it is not "
+                        f"used: {used}.")
+    if row["cirrhosis"] is False and row["liver_healthy"] is False:
+        warnings.append("cirrhosis: given as no cirrhosis, but the Child-Pugh class or lab values "
+                        "show a liver that does not work well (not class A); the guide judges "
+                        "liver function by Child-Pugh, so the liver is not treated as healthy.")
     return warnings
 
 

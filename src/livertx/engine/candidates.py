@@ -14,9 +14,15 @@ from typing import Any
 
 import polars as pl
 
-from livertx.engine.conditions import DERIVED_INPUTS, columns_of, facts_behind, thresholds_of
-from livertx.engine.evaluate import collect_small, compile_pack
-from livertx.frame import COLUMN_SCHEMA
+from livertx.engine.conditions import (
+    DERIVED_INPUTS,
+    columns_of,
+    facts_behind,
+    thresholds_of,
+    uses_child_pugh_class,
+)
+from livertx.engine.evaluate import compile_pack
+from livertx.frame import COLUMN_SCHEMA, collect_small
 from livertx.knowledge.pack import Pack
 from livertx.scores import derive
 from livertx.scores.child_pugh import CLASS_A_MAX, CLASS_B_MAX
@@ -47,7 +53,8 @@ def probe_values(fact: str, thresholds: set[float]) -> list[Any]:
     return sorted(int(v) if spec.type == "int" else float(v) for v in values)
 
 
-def _class_range(row: dict[str, Any]) -> list[str]:
+def class_range(row: dict[str, Any]) -> list[str]:
+    """The classes the known Child-Pugh items still allow."""
     points = [row.get(f"cp_points_{item}") for item in CP_LAB_INPUTS]
     low = sum(p if p is not None else 1 for p in points)
     high = sum(p if p is not None else 3 for p in points)
@@ -69,8 +76,8 @@ def probe_frame(row: dict[str, Any], pack: Pack) -> tuple[pl.DataFrame, list[str
                 thresholds.setdefault(col, set()).update(values)
     facts = sorted(f for f in facts_behind(columns) if row.get(f) is None)
     dimensions: dict[str, list[Any]] = {}
-    if row.get("cp_class") is None and "cp_class" in columns:
-        dimensions["child_pugh_class"] = _class_range(row)
+    if row.get("cp_class") is None and uses_child_pugh_class(columns):
+        dimensions["child_pugh_class"] = class_range(row)
     for fact in facts:
         if fact in DERIVED_INPUTS["cp_class"]:
             continue

@@ -23,6 +23,7 @@ TNM_INPUTS = ("tumor_count", "largest_tumor_cm", "vascular_invasion", "spread_th
 DERIVED_INPUTS: dict[str, tuple[str, ...]] = {
     "cp_class": CHILD_PUGH_INPUTS,
     "cp_score": CHILD_PUGH_INPUTS[1:],
+    "liver_healthy": CHILD_PUGH_INPUTS + ("cirrhosis",),
     "milan": ("tumor_count", "largest_tumor_cm", "vascular_invasion", "lymph_node_spread",
               "distant_spread"),
     "t_category": TNM_INPUTS,
@@ -34,6 +35,13 @@ for _item in ("bilirubin", "albumin", "inr", "ascites", "encephalopathy"):
     DERIVED_INPUTS[f"cp_points_{_item}"] = (_item,)
 
 CATEGORY_COLUMN = "category"
+
+
+def uses_child_pugh_class(columns: frozenset[str] | set[str]) -> bool:
+    """Whether these columns read the Child-Pugh class (directly or through a derived
+    value): then candidates try the class itself, within what the known labs allow."""
+    return any("child_pugh_class" in DERIVED_INPUTS.get(c, ()) for c in columns)
+
 KNOWN_COLUMNS: frozenset[str] = frozenset(FACTS + QUALIFIERS + DERIVED_COLUMNS
                                           + (CATEGORY_COLUMN,))
 
@@ -73,8 +81,10 @@ def facts_behind(columns: frozenset[str] | set[str],
     return frozenset(out)
 
 
-def parse_problems(condition: str) -> list[str]:
-    """Why a condition is not acceptable (empty when it is): syntax, constructs, columns."""
+def parse_problems(condition: str, extra_columns: frozenset[str] | set[str] = frozenset()
+                   ) -> list[str]:
+    """Why a condition is not acceptable (empty when it is): syntax, constructs, columns.
+    `extra_columns` admits more columns (safety notes also read the outcomes)."""
     import sqlglot
     from sqlglot import exp
 
@@ -90,6 +100,6 @@ def parse_problems(condition: str) -> list[str]:
         if not isinstance(node, allowed):
             problems.append(f"uses {node.key.upper()}, which is not allowed in a condition "
                             "(use AND, OR, NOT, comparisons, IN, BETWEEN)")
-        if isinstance(node, exp.Column) and node.name not in KNOWN_COLUMNS:
+        if isinstance(node, exp.Column) and node.name not in KNOWN_COLUMNS | set(extra_columns):
             problems.append(f"names unknown column {node.name!r}")
     return problems

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import Any, cast
 
 import polars as pl
 
@@ -20,7 +21,6 @@ from livertx.engine.conditions import (
     columns_of,
     facts_behind,
 )
-from livertx.frame import SMALL_ENGINE, collect_small  # noqa: F401  (re-exported)
 from livertx.knowledge.model import DecisionTable
 from livertx.knowledge.pack import Pack, load_pack
 from livertx.scores import derive
@@ -46,8 +46,7 @@ class CompiledTable:
     # evaluating them on one row.
     @functools.cached_property
     def _conditions(self) -> dict[str, pl.Expr]:
-        rows = [*self.table.rules, *self.table.notes]
-        return {condition_column(r.id): pl.sql_expr(r.when) for r in rows}
+        return {condition_column(r.id): pl.sql_expr(r.when) for r in self.table.rows}
 
     def conditions(self) -> dict[str, pl.Expr]:
         return self._conditions
@@ -83,14 +82,14 @@ class CompiledTable:
 
 def _chain(rows: list[tuple[str, str]], unknown: str | None, *,
            blocked_by_row: bool = False) -> pl.Expr:
-    expr = None
+    expr: Any = None  # a when/then chain (polars types each link differently)
     for rule_id, value in rows:
         c = pl.col(condition_column(rule_id))
         blocked = pl.lit(rule_id if blocked_by_row else unknown, pl.String)
         expr = (pl.when(c.is_null()) if expr is None else expr.when(c.is_null())).then(blocked)
         expr = expr.when(c).then(pl.lit(value, pl.String))
     assert expr is not None
-    return expr.otherwise(pl.lit(None, pl.String))
+    return cast(pl.Expr, expr.otherwise(pl.lit(None, pl.String)))
 
 
 @dataclass(frozen=True, eq=False)
@@ -110,6 +109,13 @@ class CompiledPack:
     def option_outcomes(self) -> list[pl.Expr]:
         return [e for t in self.options for e in (t.outcome(), t.deciding_rule())]
 
+    safety: tuple[tuple[str, str], ...] = ()  # (id, condition) of the pack's safety notes
+
+    @functools.cached_property
+    def safety_conditions(self) -> dict[str, pl.Expr]:
+        """Safety notes read the outcomes too, so they run after the option tables."""
+        return {condition_column(i): pl.sql_expr(when) for i, when in self.safety}
+
     @functools.cached_property
     def missing(self) -> pl.Expr:
         return missing_expression(self)
@@ -121,7 +127,7 @@ class CompiledPack:
 
 def compile_pack(pack: Pack) -> CompiledPack:
     """The pack's tables ready to evaluate (cached on the pack)."""
-    cached = pack._cache.get("compiled")
+    cached: CompiledPack | None = pack._cache.get("compiled")
     if cached is not None:
         return cached
     category_facts = frozenset().union(
@@ -133,7 +139,8 @@ def compile_pack(pack: Pack) -> CompiledPack:
         return CompiledTable(table, table.column, rule_column, facts)
 
     compiled = CompiledPack(build(pack.category_table),
-                            tuple(build(t) for t in pack.option_tables.values()), category_facts)
+                            tuple(build(t) for t in pack.option_tables.values()), category_facts,
+                            tuple((n.id, n.when) for n in pack.safety_notes))
     pack._cache["compiled"] = compiled
     return compiled
 
@@ -207,6 +214,8 @@ def evaluate(frame: pl.LazyFrame, pack: Pack | None = None, *,
     """Derived values, category, every option's fit and deciding rule, and `missing`."""
     pack = pack or load_pack()
     out = evaluate_options(evaluate_category(frame, pack), pack)
+    if keep_conditions and compile_pack(pack).safety:
+        out = out.with_columns(**compile_pack(pack).safety_conditions)
     if with_missing:
         out = out.with_columns(compile_pack(pack).missing)
     if not keep_conditions:

@@ -159,7 +159,7 @@ def _about(resource: Any, subject: str | None) -> bool:
     ref = getattr(resource, "subject", None)
     if subject is None or ref is None or not ref.reference:
         return True
-    return ref.reference == subject or ref.reference.endswith("/" + subject)
+    return bool(ref.reference == subject or ref.reference.endswith("/" + subject))
 
 
 # --- observations --------------------------------------------------------------------------
@@ -190,9 +190,9 @@ def _observation(item: Entry, found: _Collector) -> None:
             _staging(item, C.STAGING_CODES[(system, code)], f"{system}|{code}", when, found)
             return
     for condition, (snomed, _icd) in _CONDITION_CODES.items():
-        hit = first_code(obs.code, C.SNOMED, snomed)
-        if hit:
-            _finding_observation(item, condition, f"{hit[0]}|{hit[1]}", when, found)
+        coded = first_code(obs.code, C.SNOMED, snomed)
+        if coded:
+            _finding_observation(item, condition, f"{coded[0]}|{coded[1]}", when, found)
             return
     if "54347-0" in loinc:
         found.ignore(item.ref, "albumin in moles per volume is not converted; send g/dL or g/L "

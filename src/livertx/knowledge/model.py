@@ -116,6 +116,17 @@ class Note(_Strict):
     text: str
     note: str
     source: str
+    fits: list[Fit] | None = None  # shown only beside these fits (default: any)
+
+
+class SafetyNote(_Strict):
+    """A dated note beyond the source, shown whenever its condition holds, with its citation."""
+
+    id: str
+    when: str
+    text: str
+    reference: str
+    date: str
 
 
 class DecisionTable(_Strict):
@@ -129,6 +140,11 @@ class DecisionTable(_Strict):
     option: str | None = None
     rules: list[Rule] = Field(min_length=1)
     notes: list[Note] = []
+
+    @property
+    def rows(self) -> list[Rule | Note]:
+        """Every row with a condition: the rules, then the notes."""
+        return [*self.rules, *self.notes]
 
     @property
     def column(self) -> str:

@@ -16,6 +16,7 @@ from livertx.knowledge.model import (
     Option,
     PackInfo,
     Reference,
+    SafetyNote,
     Section,
     Topic,
 )
@@ -39,6 +40,7 @@ class Pack:
     references: dict[str, Reference]
     category_table: DecisionTable
     option_tables: dict[str, DecisionTable]
+    safety_notes: list[SafetyNote] = field(default_factory=list)
     _cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -131,13 +133,17 @@ def read_pack(path: Path) -> Pack:
         if table.option is None:
             raise PackError([f"{file}: an option table needs `option:`"])
         option_tables[table.option] = table
+    safety_file = path / "safety.yaml"
+    safety = ([_build(safety_file, SafetyNote, n, f"safety note {i}")
+               for i, n in enumerate(_items(safety_file, "safety_notes"))]
+              if safety_file.exists() else [])
     order = [o.id for o in options]
     option_tables = dict(sorted(option_tables.items(),
                                 key=lambda kv: order.index(kv[0]) if kv[0] in order else 999))
     return Pack(path=path, info=info, sections={s.id: s for s in sections}, options=options,
                 categories=categories, topics=topics,
                 references={r.key: r for r in references}, category_table=category_table,
-                option_tables=option_tables)
+                option_tables=option_tables, safety_notes=safety)
 
 
 def load_pack(path: Path | str | None = None) -> Pack:

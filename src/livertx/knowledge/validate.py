@@ -47,8 +47,10 @@ def _source_problems(pack: Pack) -> list[str]:
     for category in pack.categories:
         places += _walk_sources(category.model_dump(), f"categories.yaml: {category.id}")
     for table in pack.tables:
-        for row in [*table.rules, *table.notes]:
+        for row in table.rows:
             places.append((f"tables/{_file(table)}: row {row.id}", row.source))
+    for note in pack.safety_notes:
+        places.append((f"safety.yaml: {note.id}", note.reference))
     return [f"{where}: source {source!r} is neither a section nor a reference"
             for where, source in places if source not in known]
 
@@ -62,11 +64,15 @@ def _duplicate_problems(pack: Pack) -> list[str]:
     seen: dict[str, str] = {}
     problems = []
     for table in pack.tables:
-        for row in [*table.rules, *table.notes]:
+        for row in table.rows:
             where = f"tables/{_file(table)}"
             if row.id in seen:
                 problems.append(f"{where}: row {row.id}: duplicate rule id (also in {seen[row.id]})")
             seen[row.id] = where
+    for note in pack.safety_notes:
+        if note.id in seen:
+            problems.append(f"safety.yaml: {note.id}: duplicate rule id (also in {seen[note.id]})")
+        seen[note.id] = "safety.yaml"
     for kind, ids in (("option", [o.id for o in pack.options]),
                       ("category", [c.id for c in pack.categories]),
                       ("topic", [t.id for t in pack.topics])):
@@ -88,7 +94,7 @@ def _table_problems(pack: Pack, parse_conditions: bool = True) -> list[str]:
             techniques = {t.id for t in pack.option(table.option).techniques}
         elif table.output == "fit":
             problems.append(f"{where}: option {table.option!r} is not in options.yaml")
-        for row in [*table.rules, *table.notes] if parse_conditions else []:
+        for row in table.rows if parse_conditions else []:
             problems += [f"{where}: row {row.id}: condition {p}" for p in parse_problems(row.when)]
         for row in table.rules:
             if row.outcome not in allowed:
@@ -101,6 +107,10 @@ def _table_problems(pack: Pack, parse_conditions: bool = True) -> list[str]:
         if table.rules[-1].when.strip().upper() != "TRUE":
             problems.append(f"{where}: row {table.rules[-1].id}: the last row must be TRUE, "
                             "so that every known situation has an outcome")
+    outcomes = {f"fit_{o.id}" for o in pack.options} | {"category"}
+    for note in pack.safety_notes if parse_conditions else []:
+        problems += [f"safety.yaml: {note.id}: condition {p}"
+                     for p in parse_problems(note.when, extra_columns=outcomes)]
     return problems
 
 

@@ -40,5 +40,36 @@ def requirement_words(requires: dict[str, Any]) -> str:
 
     if not requires:
         return "for some values of what is unknown"
-    parts = [f"{FIELD_BY_NAME[k].label.lower()}: {value_words(v)}" for k, v in requires.items()]
+    parts = [f"{_in_sentence(FIELD_BY_NAME[k].label)}: {value_words(v)}"
+             for k, v in requires.items()]
     return "if " + "; ".join(parts)
+
+
+def _in_sentence(label: str) -> str:
+    """A label inside a sentence: "Healthy enough" -> "healthy enough"; names such as
+    "Child-Pugh" or "INR" keep their capitals."""
+    first, _, rest = label.partition(" ")
+    if first[1:] != first[1:].lower():
+        return label
+    return " ".join(filter(None, (first.lower(), rest)))
+
+
+SAFETY_PREFIX = "Safety note ("  # how the engine words a safety note in `warnings`
+ECOG_WORDS = {0: "fully active", 1: "light work only",
+              2: "up and about more than half the day, cannot work",
+              3: "in bed or chair more than half the day", 4: "in bed or chair all day"}
+ECOG_USE = "shown only; the 2017 guide does not use it"
+
+
+def other_warnings(result: dict[str, Any]) -> list[str]:
+    """The warnings that are not safety notes: those are shown on their own, with their
+    date and citation, so they are left out here rather than shown twice."""
+    return [w for w in result.get("warnings", []) if not w.startswith(SAFETY_PREFIX)]
+
+
+def ecog_words(value: int | None) -> str:
+    """ECOG performance status in words: "3, in bed or chair more than half the day"."""
+    if value is None:
+        return "unknown"
+    words = ECOG_WORDS.get(value)
+    return f"{value}, {words}" if words else str(value)

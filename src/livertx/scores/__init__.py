@@ -25,7 +25,7 @@ from livertx.scores.tnm import (
 DERIVED_COLUMNS: tuple[str, ...] = (
     "cp_points_bilirubin", "cp_points_albumin", "cp_points_inr", "cp_points_ascites",
     "cp_points_encephalopathy", "cp_score", "cp_class", "cp_class_from", "cp_conflict",
-    "milan", "t_category", "n_category", "m_category", "stage_group",
+    "liver_healthy", "milan", "t_category", "n_category", "m_category", "stage_group",
 )
 
 
@@ -42,13 +42,14 @@ def _stages() -> tuple[dict[str, pl.Expr], ...]:
     t_code = pl.col("t_category")
     return (
         {"vascular_invasion": pl.when(pl.col("major_vascular_invasion")).then(True)
-         .otherwise(pl.col("vascular_invasion"))},
+         .otherwise(pl.col("vascular_invasion")),
+         "recurrent": pl.col("recurrent") | pl.col("recurrence_site").is_not_null()},
         {**point_expressions(), "milan": milan_expression(),
          "t_category": t_code_expression(),
          "n_category": n_expression(), "m_category": m_expression()},
         {**bound_expressions(), "t_category": t_expression(t_code),
          "stage_group": stage_expression(t_code)},
-        {"_cp_labs": labs_class_expression()},
+        labs_class_expression(),
         class_expressions(),
     )
 

@@ -7,12 +7,19 @@ Class A is 5-6 points, B 7-9, C 10-15.
 
 Partly known labs still fix the class when every completion falls in one class: the
 score's lowest and highest possible values are computed (unknown item = 1 or 3 points).
+A class the team gave is used only when it lies within those bounds; a given class that
+the entered items rule out is never used (`cp_conflict` flags it, DESIGN.md).
+
+`liver_healthy` is the source's "liver works well": Child-Pugh A; a known class B or C, or
+items that already rule A out, is not healthy whatever `cirrhosis` says; only while A is
+still possible and the class is unknown does "no cirrhosis" count as healthy.
 """
 
 from __future__ import annotations
 
 import functools
 import operator
+from typing import Any, cast
 
 import polars as pl
 
@@ -51,11 +58,11 @@ def _falling(column: str, low: float, high: float) -> pl.Expr:
 def _graded(column: str, grades: dict[str, int]) -> pl.Expr:
     """Points of a graded answer; any other value (or null) gives null. String equalities
     in a when-chain: several times faster than `replace_strict` on a million rows."""
-    x, chain = pl.col(column), pl
+    x, chain = pl.col(column), cast(Any, pl)  # pl, then a when/then chain
     for points in sorted(set(grades.values())):
         matches = [x == grade for grade, p in grades.items() if p == points]
         chain = chain.when(functools.reduce(operator.or_, matches)).then(_points(points))
-    return chain.otherwise(None)
+    return cast(pl.Expr, chain.otherwise(None))
 
 
 def point_expressions() -> dict[str, pl.Expr]:
@@ -86,33 +93,37 @@ def bound_expressions() -> dict[str, pl.Expr]:
     }
 
 
-def labs_class_expression() -> pl.Expr:
-    """The class the labs decide, as an index into `CLASSES` (null unless every completion
-    falls in one class). Its own stage: inlining the bounds costs more than a stage on
-    one row, where expressions are not deduplicated."""
-    low, high = _class_index(pl.col("_cp_low")), _class_index(pl.col("_cp_high"))
-    return pl.when(low == high).then(low).otherwise(None)
+def labs_class_expression() -> dict[str, pl.Expr]:
+    """The classes the items allow, as indexes into `CLASSES` (lowest and highest); their
+    own stage: inlining the bounds costs more than a stage on one row, where expressions
+    are not deduplicated."""
+    return {"_cp_lo": _class_index(pl.col("_cp_low")),
+            "_cp_hi": _class_index(pl.col("_cp_high"))}
+
+
+def _given_index() -> pl.Expr:
+    given = pl.col("child_pugh_class")
+    return (pl.when(given == "A").then(pl.lit(0, pl.Int8)).when(given == "B")
+            .then(pl.lit(1, pl.Int8)).when(given == "C").then(pl.lit(2, pl.Int8)))
 
 
 def class_expressions() -> dict[str, pl.Expr]:
-    """Effective class, where it came from, and a conflict flag; needs `_cp_labs`."""
-    code, given = pl.col("_cp_labs"), pl.col("child_pugh_class")
-    labs = label(code, CLASSES)
+    """Effective class, where it came from, the conflict flag and `liver_healthy`; needs
+    `_cp_lo`/`_cp_hi`. The labs decide when their bounds meet; else a given class within
+    the bounds is used; a given class outside them is not (and is flagged)."""
+    lo, hi, given = pl.col("_cp_lo"), pl.col("_cp_hi"), _given_index()
+    given_fits = (given >= lo) & (given <= hi)
+    code = pl.when(lo == hi).then(lo).when(given_fits).then(given)
     return {
-        "cp_class": pl.coalesce(labs, given),
-        "cp_class_from": label(pl.when(code.is_not_null()).then(pl.lit(0, pl.UInt8))
-                               .when(given.is_not_null()).then(pl.lit(1, pl.UInt8)),
+        "cp_class": label(code, CLASSES),
+        "cp_class_from": label(pl.when(lo == hi).then(pl.lit(0, pl.UInt8))
+                               .when(given_fits).then(pl.lit(1, pl.UInt8)),
                                ("labs", "given")),
-        "cp_conflict": _labs_differ(code, given),
+        "cp_conflict": (given.is_not_null() & ~given_fits).fill_null(False),
+        "liver_healthy": (pl.when(code == 0).then(True)
+                          .when((code > 0) | (lo > 0)).then(False)
+                          .otherwise(~pl.col("cirrhosis"))),
     }
 
 
-def _labs_differ(code: pl.Expr, given: pl.Expr) -> pl.Expr:
-    """The labs decide a class other than `given`; false when either is unknown. Compares
-    `given` with literals: cheaper than labelling the code and comparing two columns."""
-    differs = functools.reduce(operator.or_, ((code == index) & (given != name)
-                                              for index, name in enumerate(CLASSES)))
-    return differs.fill_null(False)
-
-
-HELPER_COLUMNS = ("_cp_low", "_cp_high", "_cp_labs")
+HELPER_COLUMNS = ("_cp_low", "_cp_high", "_cp_lo", "_cp_hi")

@@ -80,7 +80,8 @@ def search_index(app: Any) -> SearchIndex:
 
 
 def _pack(request: Request) -> Pack:
-    return request.app.state.pack
+    pack: Pack = request.app.state.pack
+    return pack
 
 
 def _page(request: Request, name: str, status: int = 200,

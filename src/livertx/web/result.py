@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from livertx.knowledge.pack import Pack
-from livertx.render.labels import FIT_HEADINGS
+from livertx.render.labels import ECOG_USE, FIT_HEADINGS, ecog_words, other_warnings
 from livertx.scores.child_pugh import ITEMS
 from livertx.vocabulary import FIELD_BY_NAME
 from livertx.web.templating import role_names
@@ -86,6 +86,19 @@ def child_pugh_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def safety_views(result: dict[str, Any], pack: Pack) -> list[dict[str, Any]]:
+    """The safety notes with a link to each one's reference, when it has an address."""
+    return [{**n, "url": pack.cite(n["reference"]).get("url")}
+            for n in result.get("safety_notes") or []]
+
+
+def ecog_view(result: dict[str, Any]) -> dict[str, Any]:
+    """ECOG as entered, in words; the guide does not use it, so it is shown only."""
+    value = (result.get("patient") or {}).get("ecog")
+    ecog = value if isinstance(value, int) else None
+    return {"value": ecog, "words": ecog_words(ecog), "use": ECOG_USE}
+
+
 def result_context(result: dict[str, Any], pack: Pack) -> dict[str, Any]:
     """Everything the result template reads."""
     category = result["category"]
@@ -98,6 +111,9 @@ def result_context(result: dict[str, Any], pack: Pack) -> dict[str, Any]:
                              if f in FIELD_BY_NAME],
         "groups": fit_groups(result, pack),
         "cp_rows": child_pugh_rows(result),
+        "ecog": ecog_view(result),
+        "safety_notes": safety_views(result, pack),
+        "checks": other_warnings(result),
         "stage_words": STAGE_WORDS,
         "questions": pack.topic("questions"),
         "topics": [pack.topic(t) for t in TOPICS_AFTER],
