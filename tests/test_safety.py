@@ -269,3 +269,21 @@ def test_safety_sweep_through_the_cohort_path(tmp_path: Path) -> None:
     assert (assessed["cp_class"] == "C").sum() > 1000
     assert assessed["adjacent_organ_invasion"].sum() > 1000
     assert (assessed["fit_ablation"] == "primary").sum() > 1000
+
+
+def test_a_fit_every_candidate_agrees_on_is_said_once() -> None:
+    """Issue 9, defect 7: with the category open between inoperable-local and unresectable
+    (vessel growth unknown), sorafenib is an other option in both, so it is not "depends"."""
+    result = assess({"tumor_count": 1, "largest_tumor_cm": 3, "lymph_node_spread": False,
+                     "distant_spread": False, "cirrhosis": True, "child_pugh_class": "A",
+                     "fit_for_surgery": False, "sorafenib_status": "never"})
+    assert result["category"]["id"] is None
+    assert {c["id"] for c in result["category"]["candidates"]} == {"inoperable_local",
+                                                                   "unresectable"}
+    sorafenib = option(result, "sorafenib")
+    assert sorafenib["fit"] == "alternative" and sorafenib["same_in_every_candidate"]
+    assert sorafenib["reasons"] and not sorafenib["missing"]
+    assert {c["fit"] for c in sorafenib["if_category"]} == {"alternative"}
+    # Not fit for surgery in either situation: both operations are not advised, said once.
+    assert option(result, "partial_hepatectomy")["fit"] == "not_advised"
+    assert fits(result)["liver_transplant"] == "not_advised"

@@ -212,11 +212,48 @@ def assess_category(frame: pl.LazyFrame, plan: CohortPlan) -> pl.LazyFrame:
 
 
 def assess_options(frame: pl.LazyFrame, plan: CohortPlan) -> pl.LazyFrame:
-    """Every option's fit and rule, `missing` and the candidate key."""
+    """Every option's fit and rule, and the candidate key (`missing` comes after the
+    candidates: see `agree_over_candidates`)."""
     compiled = plan.compiled
     outcomes = [e for t in compiled.options for e in _outcomes(plan, t)]
     return (frame.with_columns(**compiled.option_conditions).with_columns(outcomes)
-            .with_columns(missing_expression(plan), key_expression(plan)))
+            .with_columns(key_expression(plan)))
+
+
+_ROW = "_cohort_row_index"
+
+
+def with_candidates(frame: pl.LazyFrame, candidates: pl.DataFrame) -> pl.LazyFrame:
+    """The candidate categories of each row's key (null for a key without candidates)."""
+    # A lookup, not a join: keeps the streamed rows in order without buffering them.
+    lists = pl.Series(CANDIDATES, candidates[CANDIDATES].to_list() + [None],
+                      dtype=pl.List(pl.String))
+    index = pl.col(KEY).replace_strict(candidates[KEY], pl.Series(range(candidates.height)),
+                                       default=candidates.height, return_dtype=pl.UInt32)
+    return frame.with_columns(pl.lit(lists).gather(index).alias(CANDIDATES))
+
+
+def agree_over_candidates(frame: pl.LazyFrame, plan: CohortPlan) -> pl.LazyFrame:
+    """Twin of the single-patient rule in `livertx.engine.assess`: while the category is
+    open, an option whose fit is the same known value under every candidate category takes
+    that fit, with the rule of the first candidate (in the category table's order)."""
+    compiled = plan.compiled
+    rows = frame.with_row_index(_ROW)
+    fits = [c for t in compiled.options for c in (t.column, t.rule_column)]
+    category = frame.collect_schema()["category"]
+    tried = (rows.filter(pl.col("category").is_null() & (pl.col(CHECKS) == 0)
+                         & (pl.col(CANDIDATES).list.len() > 0))
+             .drop(fits).explode(CANDIDATES)
+             .with_columns(category=pl.col(CANDIDATES).cast(category))
+             .with_columns(**compiled.option_conditions)
+             .with_columns([e for t in compiled.options for e in _outcomes(plan, t)]))
+    agreed = [pl.when((pl.col(t.column).n_unique() == 1)
+                      & (pl.col(t.column).first() != UNKNOWN_FIT)).then(pl.col(c).first())
+              .alias(f"{c}|agreed") for t in compiled.options for c in (t.column, t.rule_column)]
+    found = tried.group_by(_ROW).agg(agreed)
+    return (rows.join(found, on=_ROW, how="left", maintain_order="left")
+            .with_columns(pl.coalesce(f"{c}|agreed", c).alias(c) for c in fits)
+            .drop(_ROW, *(f"{c}|agreed" for c in fits)))
 
 
 def open_keys(frame: pl.LazyFrame, plan: CohortPlan) -> pl.LazyFrame:
@@ -226,15 +263,9 @@ def open_keys(frame: pl.LazyFrame, plan: CohortPlan) -> pl.LazyFrame:
             .select(key_expression(plan)).unique())
 
 
-def finish(frame: pl.LazyFrame, plan: CohortPlan, candidates: pl.DataFrame,
-           columns: list[str]) -> pl.LazyFrame:
-    """Join the candidates, blank the rows that were not assessed, order the columns."""
-    # A lookup, not a join: keeps the streamed rows in order without buffering them.
-    lists = pl.Series(CANDIDATES, candidates[CANDIDATES].to_list() + [None],
-                      dtype=pl.List(pl.String))
-    index = pl.col(KEY).replace_strict(candidates[KEY], pl.Series(range(candidates.height)),
-                                       default=candidates.height, return_dtype=pl.UInt32)
-    frame = frame.with_columns(pl.lit(lists).gather(index).alias(CANDIDATES))
+def finish(frame: pl.LazyFrame, plan: CohortPlan, columns: list[str]) -> pl.LazyFrame:
+    """`missing`, blank the rows that were not assessed, order the columns."""
+    frame = frame.with_columns(missing_expression(plan))
     valid = pl.col(CHECKS) == 0
     assessed = [c for c in plan.output_columns if c not in (ERROR, CANDIDATES)]
     return frame.select(
@@ -250,5 +281,9 @@ def finish(frame: pl.LazyFrame, plan: CohortPlan, candidates: pl.DataFrame,
     )
 
 
-__all__ = ["ORIGINAL", "assess_category", "assess_options", "finish", "key_expression",
-           "missing_expression", "normalise", "open_keys"]
+def assess_rows(frame: pl.LazyFrame, plan: CohortPlan, candidates: pl.DataFrame,
+                columns: list[str]) -> pl.LazyFrame:
+    """An assessed table (`assess_options` over `assess_category`) to its output: the
+    candidates of open rows, the fits they agree on, `missing`, the output columns."""
+    return finish(agree_over_candidates(with_candidates(frame, candidates), plan), plan,
+                  columns)

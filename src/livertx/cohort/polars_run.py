@@ -24,16 +24,19 @@ import pyarrow.parquet as pq
 from livertx.cohort import io
 from livertx.cohort.candidates import candidates_for_keys
 from livertx.cohort.errors import CohortError
-from livertx.cohort.plan import CANDIDATES, ERROR, KEY, CohortPlan
+from livertx.cohort.plan import CANDIDATES, ERROR, KEY, MISSING, CohortPlan
 from livertx.cohort.polars_engine import (
     CHECKS,
     ORIGINAL,
     assess_category,
     assess_options,
-    finish,
+    assess_rows,
     normalise,
 )
 from livertx.knowledge.pack import Pack
+from livertx.vocabulary import FIELDS
+
+VOCABULARY = [spec.name for spec in FIELDS]  # kept until `missing` and the agreed fits
 
 PARQUET_COMPRESSION = "lz4"  # several times faster to write than zstd, read everywhere
 SLICE_ROWS = 500_000  # rows assessed at once: bounds memory (about 1 GiB peak), few enough
@@ -46,7 +49,8 @@ def run_polars(source: io.Source, temporary: Path, out_format: str, plan: Cohort
                pack: Pack, step: Callable[[str], None], result: Any) -> None:
     columns = list(source.columns)
     needed = [ORIGINAL + c for c in columns] + [
-        c for c in plan.output_columns if c not in (ERROR, CANDIDATES)] + [KEY, CHECKS, ERROR]
+        c for c in plan.output_columns if c not in (ERROR, CANDIDATES, MISSING)] + [
+        *VOCABULARY, KEY, CHECKS, ERROR]
     lookup = _Candidates(plan, pack)
     clock = _Clock()
     done = 0
@@ -64,7 +68,7 @@ def run_polars(source: io.Source, temporary: Path, out_format: str, plan: Cohort
                 with clock("candidates"):
                     candidates = lookup.update(assessed)
                 with clock("assess"):
-                    output = finish(assessed.lazy(), plan, candidates, columns).collect(
+                    output = assess_rows(assessed.lazy(), plan, candidates, columns).collect(
                         engine="streaming")
                 with clock("write"):
                     if pending is not None:

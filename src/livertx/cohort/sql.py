@@ -219,12 +219,17 @@ def _chain(index: int, table: CompiledTable, *, by_row: bool) -> str:
 
 def decision_steps(query: Query, plan: CohortPlan, *, options: bool = True) -> None:
     tables = plan.tables if options else plan.tables[:1]
-    category, rest = tables[0], tables[1:]
+    category = tables[0]
     query.step(**_conditions(0, category))
     query.step(**{category.column: _chain(0, category, by_row=False),
                   category.rule_column: _chain(0, category, by_row=True)})
-    if not rest:
-        return
+    if options:
+        option_steps(query, plan)
+
+
+def option_steps(query: Query, plan: CohortPlan) -> None:
+    """Every option table's conditions, then its fit and deciding rule."""
+    rest = plan.tables[1:]
     conditions: dict[str, str] = {}
     for i, table in enumerate(rest, start=1):
         conditions.update(_conditions(i, table))
@@ -234,6 +239,44 @@ def decision_steps(query: Query, plan: CohortPlan, *, options: bool = True) -> N
         outcomes[table.column] = _chain(i, table, by_row=False)
         outcomes[table.rule_column] = _chain(i, table, by_row=True)
     query.step(**outcomes)
+
+
+ROW = "_cohort_row"
+
+
+def agreement_steps(query: Query, plan: CohortPlan, candidates: str) -> None:
+    """Twin of `polars_engine.agree_over_candidates`: join each row's candidate categories;
+    an open row's option whose fit is the same known value under every candidate category
+    takes it, with the first candidate's rule (category table order)."""
+    fits = [c for t in plan.compiled.options for c in (t.column, t.rule_column)]
+    last = len(query.ctes) - 1
+    query.ctes.append(f"SELECT s{last}.*, k.{CANDIDATES} AS {CANDIDATES}, row_number() OVER () "
+                      f"AS {ROW} FROM s{last} LEFT JOIN {candidates} AS k ON s{last}.{KEY} = "
+                      f"k.{KEY}")
+    query.columns += [CANDIDATES, ROW]
+    joined, columns = len(query.ctes) - 1, list(query.columns)
+    kept = [c for c in columns if c not in fits and c not in ("category", CANDIDATES)]
+    query.ctes.append(f"SELECT {', '.join(quote(c) for c in kept)}, unnest({CANDIDATES}) AS "
+                      f"category FROM s{joined} WHERE category IS NULL AND {ERROR} IS NULL")
+    query.columns = [*kept, "category"]
+    option_steps(query, plan)
+    order = " ".join(f"WHEN {literal(c)} THEN {i}" for i, c in enumerate(plan.categories))
+    agreed = []
+    for table in plan.compiled.options:
+        fit = quote(table.column)
+        same = f"count(DISTINCT {fit}) = 1 AND min({fit}) <> {literal(UNKNOWN_FIT)}"
+        for column in (table.column, table.rule_column):
+            agreed.append(f"CASE WHEN {same} THEN arg_min({quote(column)}, _pos) END AS "
+                          f"{quote(column + '|agreed')}")
+    tried = len(query.ctes) - 1
+    query.ctes.append(f"SELECT {ROW}, {', '.join(agreed)} FROM (SELECT *, CASE category "
+                      f"{order} END AS _pos FROM s{tried}) GROUP BY {ROW}")
+    found = len(query.ctes) - 1
+    replaced = ", ".join(f"COALESCE(a.{quote(c + '|agreed')}, o.{quote(c)}) AS {quote(c)}"
+                         for c in fits)
+    query.ctes.append(f"SELECT o.* REPLACE ({replaced}) FROM s{joined} AS o LEFT JOIN s{found} "
+                      f"AS a ON o.{ROW} = a.{ROW}")
+    query.columns = columns
 
 
 def missing_sql(plan: CohortPlan, *, arrow_lambda: bool = False) -> str:
@@ -310,7 +353,9 @@ def cohort_query(plan: CohortPlan, source: str, columns: list[str], candidates: 
     """Every row: the input's columns, derived values, decisions, missing, error."""
     query = _base(source, columns)
     decision_steps(query, plan)
-    query.step(**{MISSING: missing_sql(plan, arrow_lambda=arrow_lambda), KEY: key_sql(plan)})
+    query.step(**{KEY: key_sql(plan)})
+    agreement_steps(query, plan, candidates)
+    query.step(**{MISSING: missing_sql(plan, arrow_lambda=arrow_lambda)})
     last = f"s{len(query.ctes) - 1}"
     valid = f"q.{ERROR} IS NULL"
     select = [f"q.{_orig(c)} AS {quote(c)}" for c in columns]
@@ -318,13 +363,12 @@ def cohort_query(plan: CohortPlan, source: str, columns: list[str], candidates: 
         if name == ERROR:
             select.append(f"q.{ERROR}")
         elif name == CANDIDATES:
-            select.append(f"CASE WHEN {valid} AND q.category IS NULL THEN k.{CANDIDATES} END "
+            select.append(f"CASE WHEN {valid} AND q.category IS NULL THEN q.{CANDIDATES} END "
                           f"AS {CANDIDATES}")
         else:
             select.append(f"CASE WHEN {valid} THEN q.{quote(name)} END AS {quote(name)}")
-    order = f" ORDER BY q.{order_by}" if order_by else ""
-    return query.sql(f"SELECT {', '.join(select)} FROM {last} AS q LEFT JOIN {candidates} AS k "
-                     f"ON q.{KEY} = k.{KEY}{order}")
+    order = f" ORDER BY q.{order_by}" if order_by else f" ORDER BY q.{ROW}"
+    return query.sql(f"SELECT {', '.join(select)} FROM {last} AS q{order}")
 
 
 __all__ = ["DERIVED_COLUMNS", "MISSING", "cohort_query", "keys_query", "literal", "quote"]

@@ -17,6 +17,7 @@ from livertx.engine.candidates import (
 from livertx.engine.conditions import CHILD_PUGH_LABS, DERIVED_INPUTS, columns_of
 from livertx.engine.evaluate import (
     CONDITION_PREFIX,
+    UNKNOWN_FIT,
     CompiledTable,
     compile_pack,
     condition_column,
@@ -150,11 +151,21 @@ def _category(row: dict[str, Any], pack: Pack, table: CompiledTable,
     if category_id is not None:
         return {"id": category_id, "name": pack.category(category_id).name, "rule": rule_id,
                 "reasons": [_reason(rule)], "candidates": []}
-    candidates = [{**c, "name": pack.category(c["id"]).name} for c in found]
+    candidates = [{**c, "name": pack.category(c["id"]).name,
+                   "note": _candidate_note(pack, c["id"], row)} for c in found]
     deciding = _union([list(c["requires"]) for c in candidates])
     return {"id": None, "name": None, "rule": rule_id, "reasons": [],
             "open_at": {"rule": rule_id, "when": rule.text},
             "missing": deciding or _open_facts(row, table), "candidates": candidates}
+
+
+def _candidate_note(pack: Pack, category_id: str, row: dict[str, Any]) -> str | None:
+    """The pack's note on a route to this group that the requirements do not list (not
+    said once the field it names is already true)."""
+    note = pack.category(category_id).candidate_note
+    if note is None or (note.unless and row.get(note.unless)):
+        return None
+    return " ".join(note.text.split())
 
 
 def _open_facts(row: dict[str, Any], table: CompiledTable) -> list[str]:
@@ -195,8 +206,16 @@ def _option(row: dict[str, Any], pack: Pack, table: CompiledTable,
             by_candidate: list[dict[str, Any]], category: dict[str, Any]) -> dict[str, Any]:
     option = pack.option(table.table.option or "")
     rule_id, fit = row[table.rule_column], row[table.column]
-    rule = next(r for r in table.table.rules if r.id == rule_id)
-    known = fit != "unknown"
+    agreed = _agreed(table, by_candidate) if fit == UNKNOWN_FIT else None
+    rules = {r.id: r for r in table.table.rules}
+    reasons: list[Any] = []
+    if agreed:  # the category is open, but every candidate gives this option the same fit
+        fit, rule_id = agreed
+        reasons = [rules[i] for i in dict.fromkeys(r[table.rule_column] for r in by_candidate)]
+    rule = rules[rule_id]
+    known = fit != UNKNOWN_FIT
+    if known and not reasons:
+        reasons = [rule]
     notes = [{"text": n.note, "source": n.source, "rule": n.id} for n in table.table.notes
              if row[condition_column(n.id)] is True and (n.fits is None or fit in n.fits)]
     techniques = (rule.techniques if rule.techniques is not None
@@ -204,12 +223,14 @@ def _option(row: dict[str, Any], pack: Pack, table: CompiledTable,
     return {
         "id": option.id, "name": option.name, "group": option.group, "fit": fit,
         "rule": rule_id, "techniques": techniques,
-        "reasons": [_reason(rule)] if known else [],
+        "reasons": [_reason(r) for r in reasons],
+        "same_in_every_candidate": agreed is not None,
         "depends_on": [] if known else [{"rule": rule.id, "when": rule.text}],
         "notes": notes,
         "missing": [] if known else _option_missing(row, table, by_candidate, category),
         "if_category": [{"category": r["category"], "fit": r[table.column],
-                         "rule": r[table.rule_column]} for r in by_candidate] if not known else [],
+                         "rule": r[table.rule_column]} for r in by_candidate]
+        if not known or agreed else [],
         "care_team": list(option.care_team.gives),
         "side_effects": [s.text for s in option.side_effects.common],
         "serious_side_effects": [s.text for s in option.side_effects.serious],
@@ -218,12 +239,21 @@ def _option(row: dict[str, Any], pack: Pack, table: CompiledTable,
     }
 
 
+def _agreed(table: CompiledTable, by_candidate: list[dict[str, Any]]) -> tuple[str, str] | None:
+    """The fit every candidate category gives (and the first candidate's rule), when they
+    all give the same known fit; the cohort engines apply the same rule
+    (`livertx.cohort.polars_engine.agree_over_candidates`)."""
+    fits = {r[table.column] for r in by_candidate}
+    if len(fits) != 1 or UNKNOWN_FIT in fits:
+        return None
+    first = by_candidate[0]
+    return first[table.column], first[table.rule_column]
+
+
 def _option_missing(row: dict[str, Any], table: CompiledTable,
                     by_candidate: list[dict[str, Any]], category: dict[str, Any]) -> list[str]:
     if row["category"] is not None or not by_candidate:
         return _open_facts(row, table)
-    # The category's open inputs are listed even when every candidate gives the same fit:
-    # the fit stays "unknown" (as in a cohort), and `if_category` shows it does not change.
     facts: list[str] = list(category.get("missing", []))
     for candidate in by_candidate:
         facts += [f for f in _open_facts(candidate, table) if f not in facts]

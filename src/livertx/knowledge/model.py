@@ -74,11 +74,18 @@ class Option(_Open):
     currency_notes: list[CurrencyNote] = []
 
 
+class CandidateNote(Sourced):
+    unless: str | None = None  # a vocabulary field: not said once that field is true
+
+
 class Category(_Open):
     id: str
     name: str
     description: Sourced
     what_it_means: Sourced | None = None
+    # Said beside this group when it is one of several possible: a route to it that the
+    # listed requirements do not show (a qualifier that is presumed false unless stated).
+    candidate_note: CandidateNote | None = None
 
 
 class Reference(_Open):

@@ -122,6 +122,13 @@ def _coverage_problems(pack: Pack) -> list[str]:
             problems.append(f"tables/category.yaml: category {category!r} is never an outcome")
         if category not in {c.id for c in pack.categories}:
             problems.append(f"categories.yaml: category {category!r} is not described")
+    from livertx.vocabulary import FIELD_BY_NAME
+
+    for described in pack.categories:
+        note = described.candidate_note
+        if note is not None and note.unless is not None and note.unless not in FIELD_BY_NAME:
+            problems.append(f"categories.yaml: {described.id}: candidate_note unless "
+                            f"{note.unless!r} is not a vocabulary field")
     for option in pack.options:
         table = pack.option_tables.get(option.id)
         if table is None:
