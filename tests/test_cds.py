@@ -499,3 +499,46 @@ def test_discovery_needs_a_token_too_when_secured(secured: TestClient) -> None:
     ok = secured.get("/cds-services", headers={
         "Authorization": f"Bearer {token(aud='http://testserver/cds-services')}"})
     assert ok.status_code == 200
+
+
+# --- issue 9: safety notes on cards ----------------------------------------------------------------
+
+BCLC_2022 = "Reig M, Forner A, Rimola J, et al. BCLC strategy"
+
+
+def test_ecog_3_in_the_record_gives_a_dated_cited_safety_card(client: TestClient) -> None:
+    cards = call(client, "advanced")  # the example first, then with ECOG 3 in the record
+    assert not [c for c in cards if c["summary"].startswith("Safety note")]
+    resources = resources_for({**example("advanced"), "ecog": 3})
+    response = client.post(URL, json=hook_request(prefetch_for(resources)))
+    cards = response.json()["cards"]
+    check_cards(cards)
+    assert cards[0]["indicator"] == "info"  # the summary first, the safety note right after it
+    safety = cards[1]
+    assert safety["indicator"] == "warning"
+    assert safety["summary"] == ("Safety note (2022-03): Daily activity is very limited "
+                                 "(ECOG 3 or 4).")
+    assert "Current staging puts people in this situation" in safety["detail"]
+    assert "2022-03" in safety["detail"] and BCLC_2022 in safety["detail"]
+
+
+def test_every_safety_note_is_its_own_warning_card() -> None:
+    from livertx.cds.cards import cards_for
+    from livertx.engine import assess
+    from livertx.knowledge import load_pack
+
+    pack = load_pack()
+    result = assess({"tumor_count": 1, "largest_tumor_cm": 3, "vascular_invasion": True,
+                     "major_vascular_invasion": True, "lymph_node_spread": False,
+                     "distant_spread": False, "cirrhosis": True, "child_pugh_class": "A",
+                     "fit_for_surgery": True, "ecog": 3, "bilirubin": 40}, pack)
+    cards = cards_for(result, {}, pack, "http://testserver")
+    check_cards(cards)
+    safety = [c for c in cards if c["summary"].startswith("Safety note (2022-03)")]
+    assert len(safety) == len(result["safety_notes"]) == 3
+    assert all(c["indicator"] == "warning" and BCLC_2022 in c["detail"] for c in safety)
+    vein = [c for c in safety if "main branch of the portal or hepatic vein" in c["summary"]]
+    assert vein and "SAFE.04" in vein[0]["detail"]
+    check = [c for c in cards if c["summary"].startswith("Please check")]
+    assert len(check) == 1 and check[0]["indicator"] == "warning"
+    assert "did you mean 40 µmol/L" in check[0]["detail"] and "Safety note" not in check[0]["detail"]

@@ -114,7 +114,8 @@ def test_text_view_names_unknown_inputs_and_what_they_change() -> None:
     assert ("Cancer that may be removed with surgery if Child-Pugh class: A; healthy enough for "
             "a major operation: yes" in text)
     assert ("Cancer that may be treated with a liver transplant if Child-Pugh class: B or C; "
-            "healthy enough for a major operation: yes" in text)
+            "healthy enough for a major operation: yes. A tumor in a hard-to-remove place, for "
+            "example right next to a large blood vessel, also leads to this group" in text)
     assert ("Cancer only in the liver, in a person not well enough for surgery if healthy enough "
             "for a major operation: no" in text)
     assert "Depends on what we don't know yet" in text
@@ -229,3 +230,62 @@ def test_explain_unknown_option_exits_2() -> None:
     result = _run("explain", "nope")
     assert result.exit_code == 2
     assert "nope" in result.stderr and "sorafenib" in _flat(result.stderr)
+
+
+# --- issue 9: safety notes, serious side effects and ECOG in the handout ----------------------
+
+MAJOR_VEIN_ECOG_3 = {"tumor_count": 1, "largest_tumor_cm": 3, "vascular_invasion": True,
+                     "major_vascular_invasion": True, "lymph_node_spread": False,
+                     "distant_spread": False, "cirrhosis": True, "child_pugh_class": "A",
+                     "fit_for_surgery": True, "ecog": 3}
+BCLC_2022 = PACK.references["bclc-2022"].citation
+
+
+def _assess_text(patient: dict, *args: str) -> str:
+    result = _run("assess", "-", *args, input=json.dumps(patient))
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown"])
+def test_safety_notes_come_near_the_top_with_date_and_citation(fmt: str) -> None:
+    text = _flat(_assess_text(MAJOR_VEIN_ECOG_3, "--format", fmt))
+    heading = text.index("Safety notes (newer than the 2017 guide)")
+    assert text.index("Your situation") < heading < text.index("Main options")
+    for words in ("Daily activity is very limited (ECOG 3 or 4).",
+                  "The cancer involves a main branch of the portal or hepatic vein."):
+        assert f"Safety note (2022-03): {words}" in text.replace("**", "")
+    assert _flat(BCLC_2022) in text
+    assert "Safety note (2022-03, bclc-2022)" not in text  # each note once, not again as a warning
+
+
+def test_other_warnings_are_shown_before_the_answer_under_please_check() -> None:
+    text = _flat(_assess_text({**MAJOR_VEIN_ECOG_3, "bilirubin": 40}, "--format", "markdown"))
+    check = text.index("## Please check")
+    assert check < text.index("## Your situation")
+    assert "did you mean 40 µmol/L" in text[check:text.index("## Your situation")]
+    assert "## Warnings" not in text
+
+
+def test_handout_shows_serious_side_effects_of_main_options() -> None:
+    after_sorafenib = {"tumor_count": 2, "largest_tumor_cm": 6, "vascular_invasion": True,
+                       "lymph_node_spread": False, "distant_spread": True, "cirrhosis": True,
+                       "child_pugh_class": "A", "sorafenib_status": "stopped_working"}
+    text = _assess_text(after_sorafenib, "--format", "markdown")
+    regorafenib = text[text.index("### Regorafenib"):]
+    regorafenib = regorafenib[:regorafenib.index("\n### ")]
+    assert "(main option)" in regorafenib
+    serious = PACK.option("regorafenib").side_effects.serious[0].text
+    assert f"Serious side effects** (less common): {serious}" in regorafenib
+
+
+def test_handout_shows_ecog_in_the_measures() -> None:
+    shown = _assess_text(MAJOR_VEIN_ECOG_3, "--format", "markdown")
+    measures = shown[shown.index("## Measures"):shown.index("## Main options")]
+    assert ("- ECOG performance status: 3, in bed or chair more than half the day "
+            "(shown only; the 2017 guide does not use it)") in measures
+    unknown = _assess_text({k: v for k, v in MAJOR_VEIN_ECOG_3.items() if k != "ecog"},
+                           "--format", "markdown")
+    assert "- ECOG performance status: unknown (shown only" in unknown
+    text = _flat(_assess_text(MAJOR_VEIN_ECOG_3))
+    assert "ECOG performance status: 3, in bed or chair more than half the day" in text

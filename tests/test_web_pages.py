@@ -402,3 +402,59 @@ def test_search_finds_library_pages_that_exist(client: TestClient) -> None:
     assert british.select("ol.search-results li")
     none = soup(client.get("/search", params={"q": "zzzzqqq"}))
     assert "No results" in none.find("h2").get_text()
+
+
+# --- issue 9: safety notes, serious side effects and ECOG on the result page ------------------
+
+MAJOR_VEIN_ECOG_3 = {"tumor_count": "1", "largest_tumor_cm": "3", "vascular_invasion": "yes",
+                     "major_vascular_invasion": "yes", "lymph_node_spread": "no",
+                     "distant_spread": "no", "cirrhosis": "yes", "child_pugh_class": "A",
+                     "fit_for_surgery": "yes", "ecog": "3"}
+AFTER_SORAFENIB = {**ADVANCED, "sorafenib_status": "stopped_working"}
+
+
+def _after(first: Any, then: Any) -> bool:
+    """Whether `then` comes after `first` in the page."""
+    return then in first.find_all_next()
+
+
+def test_safety_notes_follow_the_situation_with_date_and_citation(client: TestClient) -> None:
+    page = soup(submit(client, MAJOR_VEIN_ECOG_3))
+    notes = page.find("section", class_="safety-notes")
+    assert notes is not None
+    assert _after(page.find("section", class_="situation"), notes)
+    assert _after(notes, page.find("section", class_="options"))
+    items = [" ".join(li.get_text(" ", strip=True).split()) for li in notes.select("li")]
+    assert len(items) == 3
+    assert items[0].startswith("Safety note (2022-03): Daily activity is very limited (ECOG 3 or 4).")
+    assert any("main branch of the portal or hepatic vein" in i for i in items)
+    citation = PACK.references["bclc-2022"].citation
+    assert all(f"Source: {citation}" in i for i in items)
+    assert notes.find("a")["href"] == PACK.references["bclc-2022"].url
+    # Each note is shown once: not again among the "Please check" lines.
+    assert not [p for p in page.select("p.warning") if "Safety note" in p.get_text()]
+
+
+def test_other_warnings_stay_as_please_check(client: TestClient) -> None:
+    page = soup(submit(client, {**MAJOR_VEIN_ECOG_3, "bilirubin": "40"}))
+    checks = [p.get_text(" ", strip=True) for p in page.select("p.warning")]
+    assert any(c.startswith("Please check: bilirubin: 40 was given without a unit") for c in checks)
+
+
+def test_serious_side_effects_of_a_main_option_are_on_the_page(client: TestClient) -> None:
+    page = soup(submit(client, AFTER_SORAFENIB))
+    assert "regorafenib" in options_under(page, "primary")
+    card = page.find(id="option-regorafenib")
+    assert card.find("details") is None  # shown and printed, not behind a toggle
+    serious = [li.get_text(" ", strip=True) for li in card.select("ul.side-effects li.serious")]
+    expected = PACK.option("regorafenib").side_effects.serious[0].text
+    assert serious == [f"Less common but serious: {expected}"]
+
+
+def test_ecog_is_shown_in_the_measures(client: TestClient) -> None:
+    page = soup(submit(client, MAJOR_VEIN_ECOG_3))
+    measures = " ".join(page.find("section", class_="measures").get_text(" ", strip=True).split())
+    assert ("Daily activity (ECOG performance status) 3, in bed or chair more than half the day "
+            "(shown only; the 2017 guide does not use it)") in measures
+    unknown = soup(submit(client, EARLY)).find("section", class_="measures")
+    assert "ECOG performance status) Not known" in " ".join(unknown.get_text(" ", strip=True).split())

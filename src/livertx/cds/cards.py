@@ -1,4 +1,5 @@
-"""CDS Hooks 2.0 cards from an assessment: a summary, what is missing, a link to the rest.
+"""CDS Hooks 2.0 cards from an assessment: a summary, safety notes, doubts about the data,
+what is missing, a link to the rest.
 
 Card fields follow the specification: `summary` under 140 characters, `indicator`
 info/warning, `source.label` naming livertx, the pack and its review date, a `uuid` on
@@ -13,6 +14,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from livertx.knowledge.pack import Pack
+from livertx.render.labels import other_warnings
 from livertx.vocabulary import FIELD_BY_NAME
 
 MAX_SUMMARY = 139  # "<140 characters"
@@ -70,7 +72,9 @@ def summary_card(result: dict[str, Any], pack: Pack, base_url: str) -> dict[str,
     for candidate in category["candidates"]:
         needs = ", ".join(f"{FIELD_BY_NAME[k].label if k in FIELD_BY_NAME else k} = {v}"
                           for k, v in candidate["requires"].items())
-        lines.append(f"- could be **{candidate['name']}**" + (f" if {needs}" if needs else ""))
+        note = f" ({candidate['note']})" if candidate.get("note") else ""
+        lines.append(f"- could be **{candidate['name']}**" + (f" if {needs}" if needs else "")
+                     + note)
     derived = result["derived"]
     cp, tnm = derived["child_pugh"], derived["tnm"]
     lines.append("")
@@ -91,6 +95,40 @@ def summary_card(result: dict[str, Any], pack: Pack, base_url: str) -> dict[str,
     lines += ["", f"_{guideline['disclaimer']}_", "", f"_{guideline['notice']}_",
               "", f"_Source reviewed: {guideline['review_dates']}._"]
     return _card(summary, "info", pack, base_url, detail="\n".join(lines))
+
+
+def _clip(text: str) -> str:
+    """Text cut at a word to fit the summary limit, marked with an ellipsis when cut."""
+    if len(text) <= MAX_SUMMARY:
+        return text
+    return text[:MAX_SUMMARY - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
+def _first_sentence(text: str) -> str:
+    match = re.match(r".+?[.!?](?=\s|$)", text)
+    return match.group(0) if match else text
+
+
+def safety_card(note: dict[str, Any], pack: Pack, base_url: str) -> dict[str, Any]:
+    """One dated safety note (newer than the guide) as a warning, with its citation."""
+    summary = _clip(f"Safety note ({note['date']}): {_first_sentence(note['text'])}")
+    url = pack.cite(note["reference"]).get("url")
+    cited = f"[{note['citation']}]({url})" if url else note["citation"]
+    detail = (f"{note['text']}\n\n_Safety note dated {note['date']}, newer than the 2017 guide "
+              f"({note['id']})._\n\n**Source:** {cited}")
+    return _card(summary, "warning", pack, base_url, detail=detail)
+
+
+def check_card(result: dict[str, Any], pack: Pack, base_url: str) -> dict[str, Any] | None:
+    """Doubts about the data (a lab without its unit, a class the labs rule out, ...)."""
+    checks = other_warnings(result)
+    if not checks:
+        return None
+    summary = (_clip(f"Please check: {checks[0]}") if len(checks) == 1 else
+               f"Please check {len(checks)} points in the data before relying on these options")
+    lines = ["livertx found these doubts in the data it was given:", ""]
+    lines += [f"- {w}" for w in checks]
+    return _card(summary, "warning", pack, base_url, detail="\n".join(lines))
 
 
 def missing_card(result: dict[str, Any], pack: Pack, base_url: str,
@@ -139,11 +177,14 @@ def _card(summary: str, indicator: str, pack: Pack, base_url: str, *,
 
 def cards_for(result: dict[str, Any], report: dict[str, Any], pack: Pack,
               base_url: str) -> list[dict[str, Any]]:
-    """Summary card, the missing-inputs warning (when something is missing), the link."""
+    """Summary card, one warning per safety note, the doubts about the data and the
+    missing inputs (each when there are any), the link."""
     cards = [summary_card(result, pack, base_url)]
-    warning = missing_card(result, pack, base_url, report)
-    if warning is not None:
-        cards.append(warning)
+    cards += [safety_card(n, pack, base_url) for n in result.get("safety_notes") or []]
+    for warning in (check_card(result, pack, base_url),
+                    missing_card(result, pack, base_url, report)):
+        if warning is not None:
+            cards.append(warning)
     cards.append(link_card(report.get("patient") or {}, pack, base_url))
     return cards
 

@@ -5,8 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from livertx.knowledge.pack import Pack, load_pack
-from livertx.render.labels import FIT_HEADINGS, FIT_WORDS, requirement_words, role_name
+from livertx.render.labels import (
+    ECOG_USE,
+    FIT_HEADINGS,
+    FIT_WORDS,
+    ecog_words,
+    other_warnings,
+    requirement_words,
+    role_name,
+)
 from livertx.vocabulary import FIELD_BY_NAME
+
+SERIOUS_SHOWN = ("primary", "alternative")  # the options the guide suggests
 
 
 def _cite(pack: Pack, source: str) -> str:
@@ -20,7 +30,9 @@ def assessment_markdown(result: dict[str, Any], pack: Pack | None = None) -> str
     lines = [f"# Treatment options: {g['title']} ({g['publisher']})", "",
              f"> {g['disclaimer']}", ">",
              f"> Source reviewed: {g['review_dates']}. {g['notice']}", ""]
+    lines += _check_lines(result)
     lines += _category_lines(result, pack)
+    lines += _safety_lines(result, pack)
     lines += _derived_lines(result)
     for fit in ("primary", "alternative", "unknown", "not_advised"):
         group = [o for o in result["options"] if o["fit"] == fit]
@@ -30,9 +42,30 @@ def assessment_markdown(result: dict[str, Any], pack: Pack | None = None) -> str
                 lines += _option_lines(option, pack)
     lines += _missing_lines(result)
     lines += _topic_lines(pack)
-    if result["warnings"]:
-        lines += ["## Warnings", ""] + [f"- {w}" for w in result["warnings"]] + [""]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _check_lines(result: dict[str, Any]) -> list[str]:
+    """Doubts about what was entered, before the answer that rests on it."""
+    checks = other_warnings(result)
+    if not checks:
+        return []
+    return ["## Please check", ""] + [f"- {w}" for w in checks] + [""]
+
+
+def _safety_lines(result: dict[str, Any], pack: Pack) -> list[str]:
+    """Dated notes from newer sources than the guide, each with its citation."""
+    notes = result.get("safety_notes") or []
+    if not notes:
+        return []
+    lines = ["## Safety notes (newer than the 2017 guide)", "",
+             "These come from sources newer than the guide. Read them before the options below.",
+             ""]
+    for note in notes:
+        url = pack.cite(note["reference"]).get("url")
+        source = note["citation"] + (f" <{url}>" if url else "")
+        lines.append(f"- **Safety note ({note['date']}):** {note['text']} (Source: {source})")
+    return lines + [""]
 
 
 def _category_lines(result: dict[str, Any], pack: Pack) -> list[str]:
@@ -47,7 +80,8 @@ def _category_lines(result: dict[str, Any], pack: Pack) -> list[str]:
     lines = ["## Your situation: not yet clear", "",
              "What is known so far fits more than one of the guide's groups:", ""]
     for candidate in category["candidates"]:
-        lines.append(f"- **{candidate['name']}** {requirement_words(candidate['requires'])}")
+        note = f". {candidate['note']}" if candidate.get("note") else ""
+        lines.append(f"- **{candidate['name']}** {requirement_words(candidate['requires'])}{note}")
     return lines + [""]
 
 
@@ -56,11 +90,17 @@ def _derived_lines(result: dict[str, Any]) -> list[str]:
     cp, tnm = d["child_pugh"], d["tnm"]
     points = ", ".join(f"{k} {v if v is not None else '?'}" for k, v in cp["points"].items())
     return ["## Measures", "",
-            f"- Child-Pugh: class {cp['class'] or 'unknown'}, score {cp['score'] or 'unknown'} "
-            f"(points: {points})",
+            (f"- Child-Pugh: class {cp['class'] or 'unknown'}, score {cp['score'] or 'unknown'} "
+            f"(points: {points})"),
             f"- Within the Milan transplant rule: {_yes_no(d['milan'])}",
-            f"- AJCC 8th edition: {tnm['t'] or 'T?'} {tnm['n'] or 'N?'} {tnm['m'] or 'M?'}, "
-            f"stage {tnm['stage'] or 'unknown'}", ""]
+            (f"- AJCC 8th edition: {tnm['t'] or 'T?'} {tnm['n'] or 'N?'} {tnm['m'] or 'M?'}, "
+            f"stage {tnm['stage'] or 'unknown'}"),
+            f"- ECOG performance status: {ecog_words(_ecog(result))} ({ECOG_USE})", ""]
+
+
+def _ecog(result: dict[str, Any]) -> int | None:
+    ecog = (result.get("patient") or {}).get("ecog")
+    return ecog if isinstance(ecog, int) else None
 
 
 def _yes_no(value: bool | None) -> str:
@@ -86,6 +126,9 @@ def _option_lines(option: dict[str, Any], pack: Pack) -> list[str]:
         lines.append("- Who gives it: " + ", ".join(role_name(r) for r in option["care_team"]))
     if option["side_effects"]:
         lines.append("- Common side effects: " + " ".join(option["side_effects"]))
+    if option["fit"] in SERIOUS_SHOWN and option.get("serious_side_effects"):
+        lines.append("- **Serious side effects** (less common): "
+                     + " ".join(option["serious_side_effects"]))
     for note in option["currency_notes"]:
         lines.append(f"- Since 2017 ({note['date']}): {note['text']}")
     return lines + [""]
