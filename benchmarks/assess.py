@@ -32,9 +32,10 @@ EXAMPLES = ROOT / "examples"
 COHORT_SIZE = 1_000_000
 SEED = 20171003
 ONE_RUNS, WARM_UP, CLI_RUNS = 200, 20, 5
-TARGET_ONE_MS = 2.0
+TARGET_ONE_MS = 0.3  # issue 10: a typical assessment, in-process
+TARGET_OPEN_MS = 2.0  # an open category (candidates and each candidate's fits)
 TARGET_PATIENTS_PER_S = 1_000_000
-TARGET_CLI_S = 0.5
+TARGET_CLI_S = 0.3
 
 
 def _line(label: str, measured: str, target: str, ratio: float) -> None:
@@ -101,7 +102,7 @@ def main() -> None:
     _line("assess, typical patient (early.json)", f"{one:.2f} ms", f"<= {TARGET_ONE_MS:g} ms",
           one / TARGET_ONE_MS)
     _line("assess, open category (unknown-fitness.json)", f"{opened:.2f} ms",
-          f"<= {TARGET_ONE_MS:g} ms", opened / TARGET_ONE_MS)
+          f"<= {TARGET_OPEN_MS:g} ms", opened / TARGET_OPEN_MS)
     _line(f"evaluate, {n:,} patients ({seconds:.2f} s)", f"{rate:,.0f} /s",
           f">= {TARGET_PATIENTS_PER_S:,} /s", rate / TARGET_PATIENTS_PER_S)
     _line(f"  same without `missing` ({bare_seconds:.2f} s)", f"{bare_rate:,.0f} /s",

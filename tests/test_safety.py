@@ -287,3 +287,18 @@ def test_a_fit_every_candidate_agrees_on_is_said_once() -> None:
     # Not fit for surgery in either situation: both operations are not advised, said once.
     assert option(result, "partial_hepatectomy")["fit"] == "not_advised"
     assert fits(result)["liver_transplant"] == "not_advised"
+
+
+@pytest.mark.parametrize("engine", ["polars", "duckdb"])
+def test_a_cohort_reads_a_recurrence_site_as_a_recurrence(tmp_path: Path, engine: str) -> None:
+    """As for one patient: a site implies `recurrent`; `recurrent` false beside a site is a
+    contradiction (the row gets an error naming the field); left empty, it is implied."""
+    source = tmp_path / "cohort.csv"
+    source.write_text("id,tumor_count,recurrent,recurrence_site\n"
+                      "1,1,false,liver\n2,1,,liver\n3,1,false,\n", encoding="utf-8")
+    output = tmp_path / f"out-{engine}.parquet"
+    run_cohort(source, output, engine=engine)
+    rows = pl.read_parquet(output).sort("id").to_dicts()
+    assert rows[0]["error"].startswith("recurrent: is false but recurrence_site is given")
+    assert rows[1]["error"] is None and rows[1]["category"] == "recurrent"
+    assert rows[2]["error"] is None and rows[2]["category"] != "recurrent"

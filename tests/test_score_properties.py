@@ -181,7 +181,9 @@ def test_hiding_inputs_never_changes_a_value_that_is_still_known(
     rows = derive_many([p for pair in pairs for p in pair])
     for (full, hidden), complete, partial in zip(pairs, rows[0::2], rows[1::2], strict=True):
         for column in CHECKED:
-            assert complete[column] is not None, (column, full)
+            # ALBI takes the logarithm of bilirubin: none for a bilirubin of 0.
+            assert complete[column] is not None or (
+                column.startswith("albi") and full["bilirubin"] == 0), (column, full)
             assert partial[column] is None or partial[column] == complete[column], (
                 column, hidden, partial[column], complete[column])
 

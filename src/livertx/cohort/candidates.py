@@ -2,10 +2,10 @@
 
 An open row's candidates depend only on its key (see `plan.KeyPart`), so the distinct
 keys are enumerated together in one table: each unknown fact behind the category table is
-tried at the values `livertx.engine.candidates.probe_values` gives, Child-Pugh at the
+tried at the values `livertx.engine.rows.probe_values` gives, Child-Pugh at the
 classes the known labs allow, contradictions are dropped, and the category table is
 evaluated once over all combinations. This is the batch form of
-`livertx.engine.candidates.category_candidates` (ids only); the differential test checks
+`livertx.engine.rows.category_candidates` (ids only); the differential test checks
 that both give the same ids.
 """
 
@@ -14,7 +14,6 @@ from __future__ import annotations
 import polars as pl
 
 from livertx.cohort.plan import CANDIDATES, KEY, CohortPlan, KeyPart, candidate_thresholds
-from livertx.engine.candidates import probe_values
 from livertx.engine.conditions import (
     DERIVED_INPUTS,
     columns_of,
@@ -22,6 +21,7 @@ from livertx.engine.conditions import (
     uses_child_pugh_class,
 )
 from livertx.engine.evaluate import evaluate_category
+from livertx.engine.rows import probe_values
 from livertx.frame import COLUMN_SCHEMA
 from livertx.knowledge.pack import Pack
 from livertx.vocabulary import FIELD_BY_NAME
@@ -30,7 +30,7 @@ _CLASSES = ("A", "B", "C")
 
 
 def _possible() -> pl.Expr:
-    """Twin of `livertx.engine.candidates._possible`: drop rejected contradictions."""
+    """Twin of `livertx.engine.rows._possible`: drop rejected contradictions."""
     spread, count = pl.col("spread_throughout_liver"), pl.col("tumor_count")
     vessel = pl.col("vascular_invasion")
     return (~(spread & (count <= 3)).fill_null(False)

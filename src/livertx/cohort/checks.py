@@ -35,6 +35,8 @@ VESSEL_MESSAGE = ("vascular_invasion: is false but major_vascular_invasion is tr
 SPREAD_PARTS = ("spread_throughout_liver: is true but tumor_count is ",
                 "; cancer spread throughout the liver means more than 3 tumors")
 SPREAD_MAX_COUNT = 3
+RECURRENCE_MESSAGE = ("recurrent: is false but recurrence_site is given (a site means the "
+                      "cancer came back)")
 
 
 def range_checks() -> list[RangeCheck]:
@@ -66,5 +68,5 @@ def spellings(spec: FieldSpec) -> dict[str, str]:
     return out
 
 
-__all__ = ["SEPARATOR", "SPREAD_MAX_COUNT", "SPREAD_PARTS", "VESSEL_MESSAGE", "RangeCheck",
+__all__ = ["RECURRENCE_MESSAGE", "SEPARATOR", "SPREAD_MAX_COUNT", "SPREAD_PARTS", "VESSEL_MESSAGE", "RangeCheck",
            "ValueCheck", "range_checks", "spellings", "value_checks"]

@@ -11,21 +11,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from livertx.engine.candidates import SCORE_THRESHOLDS
 from livertx.engine.conditions import (
     CHILD_PUGH_INPUTS,
     CHILD_PUGH_LABS,
     columns_of,
     facts_behind,
-    thresholds_of,
 )
 from livertx.engine.evaluate import (
-    UNKNOWN_FIT,
     CompiledPack,
     CompiledTable,
     compile_pack,
     through_columns,
 )
+from livertx.engine.rows import UNKNOWN_FIT
+from livertx.engine.rows import candidate_thresholds as _thresholds
 from livertx.knowledge.pack import Pack
 from livertx.scores import DERIVED_COLUMNS
 from livertx.vocabulary import FACTS, FIELD_BY_NAME, FIELDS, QUALIFIERS
@@ -114,12 +113,7 @@ def _missing_paths(compiled: CompiledPack) -> tuple[tuple[str, tuple[Path, ...]]
 def candidate_thresholds(pack: Pack) -> dict[str, set[float]]:
     """Numbers the scores and table rows compare each numeric fact with (as
     `category_candidates` collects them)."""
-    thresholds: dict[str, set[float]] = {k: set(v) for k, v in SCORE_THRESHOLDS.items()}
-    for table in pack.tables:
-        for rule in table.rules:
-            for column, values in thresholds_of(rule.when).items():
-                thresholds.setdefault(column, set()).update(values)
-    return thresholds
+    return _thresholds(pack)
 
 
 def _key_parts(pack: Pack) -> tuple[KeyPart, ...]:
@@ -127,7 +121,7 @@ def _key_parts(pack: Pack) -> tuple[KeyPart, ...]:
 
     Numbers are replaced by their place among the thresholds the tables and scores use,
     and the Child-Pugh inputs by the class (when known) or the classes the known labs
-    still allow: exactly what `livertx.engine.candidates.category_candidates` reads.
+    still allow: exactly what `livertx.engine.rows.category_candidates` reads.
     """
     columns = frozenset().union(*(columns_of(r.when) for r in pack.category_table.rules))
     relevant = facts_behind(columns) | set(QUALIFIERS)

@@ -19,9 +19,9 @@ import polars as pl
 from livertx.cohort import checks
 from livertx.cohort.plan import CANDIDATES, ERROR, KEY, MISSING, CohortPlan, KeyPart
 from livertx.engine.conditions import CHILD_PUGH_INPUTS, CHILD_PUGH_LABS
-from livertx.engine.evaluate import UNKNOWN_FIT, CompiledTable, condition_column
+from livertx.engine.evaluate import CompiledTable
+from livertx.engine.rows import UNKNOWN_FIT, condition_column
 from livertx.scores import DERIVED_COLUMNS, derive
-from livertx.scores.child_pugh import CLASS_A_MAX, CLASS_B_MAX
 from livertx.vocabulary import FIELDS, FieldSpec
 
 if TYPE_CHECKING:
@@ -99,6 +99,10 @@ def _checks(present: set[str]) -> list[tuple[pl.Expr, tuple[pl.Expr, list[str]]]
                      [ORIGINAL + spec.name])))
     out.append((pl.col("major_vascular_invasion") & ~pl.col("vascular_invasion"),
                 (pl.lit(checks.VESSEL_MESSAGE), [])))
+    if "recurrent" in present:  # given as false (not left empty) beside a site
+        out.append((pl.col(ORIGINAL + "recurrent").is_not_null() & ~pl.col("recurrent")
+                    & pl.col("recurrence_site").is_not_null(),
+                    (pl.lit(checks.RECURRENCE_MESSAGE), [])))
     count = pl.col("tumor_count")
     out.append((pl.col("spread_throughout_liver") & (count <= checks.SPREAD_MAX_COUNT),
                 (pl.concat_str(pl.lit(checks.SPREAD_PARTS[0]), count.cast(pl.String),
@@ -172,10 +176,6 @@ def missing_expression(plan: CohortPlan) -> pl.Expr:
     return pl.lit(_missing_lookup(facts)).gather(mask).alias(MISSING)
 
 
-def _class_index(score: pl.Expr) -> pl.Expr:
-    return (score > CLASS_A_MAX).cast(pl.Int64) + (score > CLASS_B_MAX).cast(pl.Int64)
-
-
 def _key_code(part: KeyPart) -> pl.Expr:
     if part.kind == "bool":
         return pl.col(part.name).cast(pl.Int64).fill_null(2)
@@ -191,9 +191,8 @@ def _key_code(part: KeyPart) -> pl.Expr:
     if part.kind == "cp_class":
         return pl.col("cp_class").replace_strict({"A": 0, "B": 1, "C": 2}, default=3,
                                                  return_dtype=pl.Int64)
-    points = [pl.col(f"cp_points_{lab}") for lab in CHILD_PUGH_LABS]
-    fill = 1 if part.kind == "cp_low" else 3
-    return _class_index(pl.sum_horizontal([p.fill_null(fill).cast(pl.Int64) for p in points]))
+    # the classes the labs allow, as the score library bounds them
+    return pl.col("_cp_lo" if part.kind == "cp_low" else "_cp_hi").cast(pl.Int64)
 
 
 def key_expression(plan: CohortPlan) -> pl.Expr:

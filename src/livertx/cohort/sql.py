@@ -3,9 +3,7 @@
 Decision rows are the pack's own `when` text, unchanged: standard SQL. Everything else is
 written here:
 
-- GENERATED twin of `livertx/scores/*.py` (Child-Pugh points/score/class, Milan, AJCC T,
-  N, M and stage group) as CASE expressions. The two must stay identical;
-  `tests/test_differential.py` runs both over generated patients and compares every column.
+- the score library compiled by the SQL backend (`livertx.compiler.sql`);
 - Twin of `livertx.engine.evaluate` hit policy "first": `CASE WHEN c IS NULL THEN <unknown>
   WHEN c THEN <outcome> ...`; a CASE branch is taken only when its condition is TRUE, so
   NULL (unknown) never falls through as FALSE.
@@ -19,19 +17,11 @@ from dataclasses import dataclass
 
 from livertx.cohort import checks
 from livertx.cohort.plan import CANDIDATES, ERROR, KEY, MISSING, CohortPlan, KeyPart
+from livertx.compiler.sql import compile_sql
 from livertx.engine.conditions import CHILD_PUGH_INPUTS, CHILD_PUGH_LABS
-from livertx.engine.evaluate import UNKNOWN_FIT, CompiledTable
-from livertx.scores import DERIVED_COLUMNS
-from livertx.scores.child_pugh import (
-    ALBUMIN_G_DL,
-    BILIRUBIN_MG_DL,
-    CLASS_A_MAX,
-    CLASS_B_MAX,
-    INR,
-    ITEMS,
-)
-from livertx.scores.milan import SEVERAL_MAX_CM, SEVERAL_MAX_COUNT, SINGLE_MAX_CM
-from livertx.scores.tnm import STAGE_BY_T, T1A_MAX_CM, T3_MIN_CM
+from livertx.engine.evaluate import CompiledTable
+from livertx.engine.rows import UNKNOWN_FIT
+from livertx.scores import DERIVED_COLUMNS, library
 from livertx.vocabulary import FIELDS, FieldSpec
 
 ORIGINAL = "_in_"  # prefix of the input's own columns inside the query
@@ -112,87 +102,26 @@ def _error(present: set[str]) -> str:
                      f"{literal(before)} || {given} || {literal(after)} END")
     parts.append("CASE WHEN major_vascular_invasion AND NOT vascular_invasion THEN "
                  f"{literal(checks.VESSEL_MESSAGE)} END")
+    if "recurrent" in present:  # given as false (not left empty) beside a site
+        parts.append(f"CASE WHEN {_orig('recurrent')} IS NOT NULL AND NOT recurrent AND "
+                     f"recurrence_site IS NOT NULL THEN {literal(checks.RECURRENCE_MESSAGE)} END")
     parts.append(f"CASE WHEN spread_throughout_liver AND tumor_count <= {checks.SPREAD_MAX_COUNT}"
                  f" THEN {literal(checks.SPREAD_PARTS[0])} || CAST(tumor_count AS VARCHAR) || "
                  f"{literal(checks.SPREAD_PARTS[1])} END")
     return f"NULLIF(concat_ws({literal(checks.SEPARATOR)}, {', '.join(parts)}), '')"
 
 
-# --- GENERATED twin of livertx/scores/*.py --------------------------------------------
+# --- derived values: the score library compiled by the SQL backend -------------------
 
-def _rising(column: str, low: float, high: float) -> str:
-    return (f"CAST(CASE WHEN {column} < {low!r} THEN 1 WHEN {column} <= {high!r} THEN 2 "
-            f"WHEN {column} > {high!r} THEN 3 END AS TINYINT)")
-
-
-def _falling(column: str, low: float, high: float) -> str:
-    return (f"CAST(CASE WHEN {column} > {high!r} THEN 1 WHEN {column} >= {low!r} THEN 2 "
-            f"WHEN {column} < {low!r} THEN 3 END AS TINYINT)")
-
-
-def _graded(column: str, grades: dict[str, int]) -> str:
-    whens = " ".join(f"WHEN {literal(k)} THEN {v}" for k, v in grades.items())
-    return f"CAST(CASE {column} {whens} END AS TINYINT)"
-
-
-def _class_index(score: str) -> str:
-    return (f"(CAST({score} > {CLASS_A_MAX} AS INTEGER) + "
-            f"CAST({score} > {CLASS_B_MAX} AS INTEGER))")
+_SQL_TYPES = {"bool": "BOOLEAN", "int8": "TINYINT", "float": "DOUBLE", "string": "VARCHAR"}
 
 
 def derived_steps(query: Query) -> None:
-    """Twin of `livertx.scores.derive` (same stages, same three-valued logic)."""
-    query.step(vascular_invasion="CASE WHEN major_vascular_invasion THEN TRUE "
-                                 "ELSE vascular_invasion END",
-               recurrent="(recurrent OR recurrence_site IS NOT NULL)")
-    single = "(tumor_count = 1 AND NOT spread_throughout_liver)"
-    several = "(tumor_count > 1 OR spread_throughout_liver)"
-    size = "largest_tumor_cm"
-    query.step(
-        cp_points_bilirubin=_rising("bilirubin", *BILIRUBIN_MG_DL),
-        cp_points_albumin=_falling("albumin", *ALBUMIN_G_DL),
-        cp_points_inr=_rising("inr", *INR),
-        cp_points_ascites=_graded("ascites", {"none": 1, "slight": 2, "moderate": 3,
-                                              "severe": 3}),
-        cp_points_encephalopathy=_graded("encephalopathy", {"none": 1, "grade_1_2": 2,
-                                                            "grade_3_4": 3}),
-        milan=(f"(((tumor_count = 1 AND {size} <= {SINGLE_MAX_CM!r}) OR (tumor_count >= 2 AND "
-               f"tumor_count <= {SEVERAL_MAX_COUNT} AND {size} <= {SEVERAL_MAX_CM!r})) AND NOT "
-               "spread_throughout_liver AND NOT vascular_invasion AND NOT adjacent_organ_invasion "
-               "AND NOT lymph_node_spread "
-               "AND NOT distant_spread)"),
-        t_category=(f"CASE WHEN major_vascular_invasion OR adjacent_organ_invasion THEN 'T4' "
-                    f"WHEN {several} AND {size} > {T3_MIN_CM!r} THEN 'T3' "
-                    f"WHEN {several} AND {size} <= {T3_MIN_CM!r} THEN 'T2' "
-                    f"WHEN {single} AND {size} <= {T1A_MAX_CM!r} THEN 'T1a' "
-                    f"WHEN {single} AND {size} > {T1A_MAX_CM!r} AND vascular_invasion THEN 'T2' "
-                    f"WHEN {single} AND {size} > {T1A_MAX_CM!r} AND NOT vascular_invasion "
-                    "THEN 'T1b' END"),
-        n_category=("CASE WHEN lymph_node_spread THEN 'N1' WHEN NOT lymph_node_spread "
-                    "THEN 'N0' END"),
-        m_category="CASE WHEN distant_spread THEN 'M1' WHEN NOT distant_spread THEN 'M0' END",
-    )
-    points = [f"cp_points_{item}" for item in ITEMS]
-    local = " ".join(f"WHEN {literal(t)} THEN {literal(s)}" for t, s in STAGE_BY_T.items())
-    query.step(
-        cp_score=f"CAST({' + '.join(points)} AS TINYINT)",
-        _cp_low=" + ".join(f"COALESCE({p}, 1)" for p in points),
-        _cp_high=" + ".join(f"COALESCE({p}, 3)" for p in points),
-        stage_group=("CASE WHEN m_category = 'M1' THEN 'IVB' WHEN m_category = 'M0' AND "
-                     "n_category = 'N1' THEN 'IVA' WHEN m_category = 'M0' AND n_category = 'N0' "
-                     f"THEN (CASE t_category {local} END) END"),
-    )
-    query.step(_cp_lo=_class_index("_cp_low"), _cp_hi=_class_index("_cp_high"))
-    given = "(CASE child_pugh_class WHEN 'A' THEN 0 WHEN 'B' THEN 1 WHEN 'C' THEN 2 END)"
-    fits = f"({given} >= _cp_lo AND {given} <= _cp_hi)"
-    code = f"(CASE WHEN _cp_lo = _cp_hi THEN _cp_lo WHEN {fits} THEN {given} END)"
-    query.step(
-        cp_class=f"(CASE {code} WHEN 0 THEN 'A' WHEN 1 THEN 'B' WHEN 2 THEN 'C' END)",
-        cp_class_from=(f"CASE WHEN _cp_lo = _cp_hi THEN 'labs' WHEN {fits} THEN 'given' END"),
-        cp_conflict=f"COALESCE(child_pugh_class IS NOT NULL AND NOT {fits}, FALSE)",
-        liver_healthy=(f"CASE WHEN {code} = 0 THEN TRUE WHEN {code} > 0 OR _cp_lo > 0 THEN FALSE "
-                       "ELSE NOT cirrhosis END"),
-    )
+    """The score library (`livertx/scores/library`), one step per level, compiled by the
+    SQL backend from the same plan the Python and Polars backends compile."""
+    for group in library.levels():
+        query.step(**{o.name: f"CAST({compile_sql(o.node)} AS {_SQL_TYPES[o.type]})"
+                      for o in group})
 
 
 # --- decision tables -----------------------------------------------------------------
@@ -314,9 +243,7 @@ def _key_code(part: KeyPart) -> str:
         code = " + ".join(f"CAST({name} > {t!r} AS BIGINT) * 2 + CAST({name} = {t!r} AS BIGINT)"
                           for t in part.values)
         return f"(CASE WHEN {name} IS NULL THEN {part.radix - 1} ELSE {code} END)"
-    fill = 1 if part.kind == "cp_low" else 3
-    total = " + ".join(f"COALESCE(cp_points_{lab}, {fill})" for lab in CHILD_PUGH_LABS)
-    return _class_index(f"({total})")
+    return "_cp_lo" if part.kind == "cp_low" else "_cp_hi"
 
 
 def key_sql(plan: CohortPlan) -> str:

@@ -2,31 +2,23 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-import polars as pl
-
 from livertx import __version__
-from livertx.engine.candidates import (
-    categories_query,
-    class_range,
-    probe_frame,
-    summarise_candidates,
-)
 from livertx.engine.conditions import CHILD_PUGH_LABS, DERIVED_INPUTS, columns_of
-from livertx.engine.evaluate import (
-    CONDITION_PREFIX,
+from livertx.engine.rows import (
     UNKNOWN_FIT,
-    CompiledTable,
-    compile_pack,
+    RowTable,
+    category_candidates,
+    class_range,
     condition_column,
-    evaluate,
-    evaluate_options,
+    evaluate_row,
+    row_plan,
+    with_category,
 )
-from livertx.frame import SMALL_ENGINE, collect_small, patients_frame
 from livertx.knowledge.pack import Pack, load_pack
 from livertx.patient import Patient, parse_patient
+from livertx.scores import DERIVED_COLUMNS
 from livertx.scores.child_pugh import ITEMS
 from livertx.vocabulary import FIELD_BY_NAME
 
@@ -41,61 +33,28 @@ def assess(patient: Patient | dict[str, Any], pack: Pack | None = None) -> dict[
 
 
 def assess_many(patients: list[Patient], pack: Pack | None = None) -> list[dict[str, Any]]:
-    """Several patients in one evaluation (one table, one pass; open cases batched too)."""
+    """Several patients (each through the Python backend: microseconds, no DataFrame)."""
     pack = pack or load_pack()
-    frame = evaluate(patients_frame(patients).lazy(), pack, keep_conditions=True,
-                     with_missing=False).pipe(collect_small)
-    rows = list(frame.iter_rows(named=True))
-    details = _open_cases({i: r for i, r in enumerate(rows) if r["category"] is None}, pack,
-                          frame.schema)
-    return [explain(r, pack, p, details.get(i)) for i, (r, p) in enumerate(zip(rows, patients))]
+    return [explain(evaluate_row(p.facts(), pack), pack, p) for p in patients]
 
 
 OpenCase = tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]
 
 
-def _open_cases(rows: dict[int, dict[str, Any]], pack: Pack,
-                schema: pl.Schema | None = None) -> dict[int, OpenCase]:
-    """For each open case: its candidate categories, and its row re-evaluated under each
-    category. All open cases go through two queries, collected together."""
-    if not rows:
-        return {}
-    probes, names = [], {}
-    for i, row in rows.items():
-        probe, names[i] = probe_frame(row, pack)
-        probes.append(probe.with_columns(_case=pl.lit(i, pl.Int32)))
-    categories = [c.id for c in pack.categories]
-    # The evaluated frame's schema: inferring it from the first rows fails when a column is
-    # null in all of them and set further down (more than 100 open patients in a batch).
-    base = pl.DataFrame(list(rows.values()), schema=schema, orient="row").select(
-        pl.exclude(f"^{re.escape(CONDITION_PREFIX)}.*$")).with_columns(
-        _case=pl.Series(list(rows), dtype=pl.Int32))
-    forced = base.join(pl.DataFrame({"_category": categories}), how="cross").with_columns(
-        category=pl.col("_category")).drop("_category")
-    probed, evaluated = pl.collect_all(
-        [categories_query(pl.concat(probes, how="diagonal_relaxed").lazy(), pack),
-         evaluate_options(forced.lazy(), pack)], engine=SMALL_ENGINE,
-        optimizations=pl.QueryOptFlags.none())
-    out: dict[int, OpenCase] = {}
-    for i in rows:
-        mine = probed.filter(pl.col("_case") == i)
-        candidates = summarise_candidates(mine, names[i], pack)
-        wanted = {c["id"] for c in candidates}
-        by_category = {r["category"]: r for r in evaluated.filter(pl.col("_case") == i)
-                       .iter_rows(named=True) if r["category"] in wanted}
-        out[i] = (candidates, by_category)
-    return out
-
+def _open_case(row: dict[str, Any], pack: Pack) -> OpenCase:
+    """An open case's candidate categories, and its row re-decided under each of them."""
+    candidates = category_candidates(row, pack)
+    return candidates, {c["id"]: with_category(row, c["id"], pack) for c in candidates}
 
 
 def explain(row: dict[str, Any], pack: Pack, patient: Patient | None = None,
             open_case: OpenCase | None = None) -> dict[str, Any]:
     """Turn one evaluated row (with condition columns) into the contract's JSON."""
-    compiled = compile_pack(pack)
+    compiled = row_plan(pack)
     if row["category"] is not None:
         open_case = ([], {})
     elif open_case is None:
-        open_case = _open_cases({0: row}, pack)[0]
+        open_case = _open_case(row, pack)
     candidates, by_category = open_case
     category = _category(row, pack, compiled.category, candidates)
     by_candidate = [by_category[c["id"]] for c in category["candidates"]]
@@ -134,9 +93,12 @@ def _derived(row: dict[str, Any]) -> dict[str, Any]:
         "child_pugh": {"score": row["cp_score"], "class": row["cp_class"],
                        "class_from": row["cp_class_from"],
                        "points": {item: row[f"cp_points_{item}"] for item in ITEMS}},
+        "liver_healthy": row["liver_healthy"],
         "milan": row["milan"],
         "tnm": {"t": row["t_category"], "n": row["n_category"], "m": row["m_category"],
                 "stage": row["stage_group"]},
+        # every derived value of the score library, by its column name
+        "values": {name: row[name] for name in DERIVED_COLUMNS},
     }
 
 
@@ -144,7 +106,7 @@ def _reason(rule: Any) -> dict[str, str]:
     return {"text": rule.reason, "source": rule.source, "rule": rule.id, "when": rule.text}
 
 
-def _category(row: dict[str, Any], pack: Pack, table: CompiledTable,
+def _category(row: dict[str, Any], pack: Pack, table: RowTable,
               found: list[dict[str, Any]]) -> dict[str, Any]:
     rule_id, category_id = row[table.rule_column], row["category"]
     rule = next(r for r in table.table.rules if r.id == rule_id)
@@ -168,7 +130,7 @@ def _candidate_note(pack: Pack, category_id: str, row: dict[str, Any]) -> str | 
     return " ".join(note.text.split())
 
 
-def _open_facts(row: dict[str, Any], table: CompiledTable) -> list[str]:
+def _open_facts(row: dict[str, Any], table: RowTable) -> list[str]:
     """Unknown facts behind the rows that are unknown before any row holds."""
     facts: list[str] = []
     for rule in table.table.rules:
@@ -202,7 +164,7 @@ def child_pugh_missing(row: dict[str, Any]) -> list[str]:
     return ["child_pugh_class"] if len(labs) == len(CHILD_PUGH_LABS) else [*labs, "child_pugh_class"]
 
 
-def _option(row: dict[str, Any], pack: Pack, table: CompiledTable,
+def _option(row: dict[str, Any], pack: Pack, table: RowTable,
             by_candidate: list[dict[str, Any]], category: dict[str, Any]) -> dict[str, Any]:
     option = pack.option(table.table.option or "")
     rule_id, fit = row[table.rule_column], row[table.column]
@@ -239,7 +201,7 @@ def _option(row: dict[str, Any], pack: Pack, table: CompiledTable,
     }
 
 
-def _agreed(table: CompiledTable, by_candidate: list[dict[str, Any]]) -> tuple[str, str] | None:
+def _agreed(table: RowTable, by_candidate: list[dict[str, Any]]) -> tuple[str, str] | None:
     """The fit every candidate category gives (and the first candidate's rule), when they
     all give the same known fit; the cohort engines apply the same rule
     (`livertx.cohort.polars_engine.agree_over_candidates`)."""
@@ -250,7 +212,7 @@ def _agreed(table: CompiledTable, by_candidate: list[dict[str, Any]]) -> tuple[s
     return first[table.column], first[table.rule_column]
 
 
-def _option_missing(row: dict[str, Any], table: CompiledTable,
+def _option_missing(row: dict[str, Any], table: RowTable,
                     by_candidate: list[dict[str, Any]], category: dict[str, Any]) -> list[str]:
     if row["category"] is not None or not by_candidate:
         return _open_facts(row, table)

@@ -11,28 +11,17 @@ from __future__ import annotations
 import functools
 import re
 
-from livertx.scores import DERIVED_COLUMNS
-from livertx.vocabulary import FACTS, QUALIFIERS
+from livertx.scores import DERIVED_COLUMNS, library
+from livertx.vocabulary import FACTS, FIELD_BY_NAME, QUALIFIERS
 
 CHILD_PUGH_INPUTS = ("child_pugh_class", "bilirubin", "albumin", "inr", "ascites",
                      "encephalopathy")
 CHILD_PUGH_LABS = CHILD_PUGH_INPUTS[1:]
-TNM_INPUTS = ("tumor_count", "largest_tumor_cm", "vascular_invasion", "spread_throughout_liver")
-
-# The facts each derived column is computed from (what to ask for when it is unknown).
+# The facts each derived column is computed from (what to ask for when it is unknown),
+# read from the score library, in vocabulary order.
 DERIVED_INPUTS: dict[str, tuple[str, ...]] = {
-    "cp_class": CHILD_PUGH_INPUTS,
-    "cp_score": CHILD_PUGH_INPUTS[1:],
-    "liver_healthy": CHILD_PUGH_INPUTS + ("cirrhosis",),
-    "milan": ("tumor_count", "largest_tumor_cm", "vascular_invasion", "lymph_node_spread",
-              "distant_spread"),
-    "t_category": TNM_INPUTS,
-    "n_category": ("lymph_node_spread",),
-    "m_category": ("distant_spread",),
-    "stage_group": TNM_INPUTS + ("lymph_node_spread", "distant_spread"),
-}
-for _item in ("bilirubin", "albumin", "inr", "ascites", "encephalopathy"):
-    DERIVED_INPUTS[f"cp_points_{_item}"] = (_item,)
+    name: tuple(f for f in FIELD_BY_NAME if f in library.inputs_of()[name])
+    for name in DERIVED_COLUMNS}
 
 CATEGORY_COLUMN = "category"
 

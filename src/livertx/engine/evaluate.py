@@ -14,6 +14,8 @@ from typing import Any, cast
 
 import polars as pl
 
+from livertx.compiler.parse import parse
+from livertx.compiler.polars import compile_polars
 from livertx.engine.conditions import (
     CHILD_PUGH_INPUTS,
     CHILD_PUGH_LABS,
@@ -21,18 +23,11 @@ from livertx.engine.conditions import (
     columns_of,
     facts_behind,
 )
+from livertx.engine.rows import CONDITION_PREFIX, UNKNOWN_FIT, condition_column
 from livertx.knowledge.model import DecisionTable
 from livertx.knowledge.pack import Pack, load_pack
 from livertx.scores import derive
 from livertx.vocabulary import FACTS
-
-UNKNOWN_FIT = "unknown"
-
-CONDITION_PREFIX = "_c|"
-
-
-def condition_column(rule_id: str) -> str:
-    return CONDITION_PREFIX + rule_id
 
 
 @dataclass(frozen=True, eq=False)
@@ -46,7 +41,7 @@ class CompiledTable:
     # evaluating them on one row.
     @functools.cached_property
     def _conditions(self) -> dict[str, pl.Expr]:
-        return {condition_column(r.id): pl.sql_expr(r.when) for r in self.table.rows}
+        return {condition_column(r.id): compile_condition(r.when) for r in self.table.rows}
 
     def conditions(self) -> dict[str, pl.Expr]:
         return self._conditions
@@ -78,6 +73,12 @@ class CompiledTable:
                 open_row = open_row & ~pl.any_horizontal(earlier)
             out.append((open_row, self.rule_facts[i]))
         return out
+
+
+def compile_condition(when: str) -> pl.Expr:
+    """A condition through the compiler's Polars backend (the plan the Python and SQL
+    backends compile too)."""
+    return compile_polars(parse(when))
 
 
 def _chain(rows: list[tuple[str, str]], unknown: str | None, *,
@@ -114,7 +115,7 @@ class CompiledPack:
     @functools.cached_property
     def safety_conditions(self) -> dict[str, pl.Expr]:
         """Safety notes read the outcomes too, so they run after the option tables."""
-        return {condition_column(i): pl.sql_expr(when) for i, when in self.safety}
+        return {condition_column(i): compile_condition(when) for i, when in self.safety}
 
     @functools.cached_property
     def missing(self) -> pl.Expr:

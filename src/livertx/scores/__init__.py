@@ -1,4 +1,9 @@
-"""Derived values as vectorised Polars expressions: Child-Pugh, Milan, AJCC 8th TNM."""
+"""Derived values, computed from the score library (`livertx/scores/library/*.yaml`).
+
+`derive` is the Polars backend of the library (frames of any size); `derive_row` in
+`livertx.scores.library` is the Python backend (one patient). Both compile the same
+expressions, so they cannot disagree (tests/test_score_properties.py checks it).
+"""
 
 from __future__ import annotations
 
@@ -6,59 +11,29 @@ import functools
 
 import polars as pl
 
-from livertx.scores.child_pugh import (
-    HELPER_COLUMNS,
-    bound_expressions,
-    class_expressions,
-    labs_class_expression,
-    point_expressions,
-)
-from livertx.scores.milan import milan_expression
-from livertx.scores.tnm import (
-    m_expression,
-    n_expression,
-    stage_expression,
-    t_code_expression,
-    t_expression,
-)
+from livertx.compiler.polars import compile_polars
+from livertx.scores.library import derive_row, derived_columns, levels
 
-DERIVED_COLUMNS: tuple[str, ...] = (
-    "cp_points_bilirubin", "cp_points_albumin", "cp_points_inr", "cp_points_ascites",
-    "cp_points_encephalopathy", "cp_score", "cp_class", "cp_class_from", "cp_conflict",
-    "liver_healthy", "milan", "t_category", "n_category", "m_category", "stage_group",
-)
+DERIVED_COLUMNS: tuple[str, ...] = derived_columns()
 
-
-def apply_implications(frame: pl.LazyFrame) -> pl.LazyFrame:
-    """Implications between fields, applied before any score or rule (see DESIGN.md)."""
-    return frame.with_columns(**_stages()[0])
+POLARS_TYPES: dict[str, pl.DataType] = {"bool": pl.Boolean(), "int8": pl.Int8(),
+                                        "float": pl.Float64(), "string": pl.String()}
 
 
 @functools.cache
 def _stages() -> tuple[dict[str, pl.Expr], ...]:
-    """The expressions of each stage, built once (building costs more than one row).
-    Categories travel as small integer codes and become labels once (strings are slow):
-    `t_category` holds the T code until the third stage turns it into its label."""
-    t_code = pl.col("t_category")
-    return (
-        {"vascular_invasion": pl.when(pl.col("major_vascular_invasion")).then(True)
-         .otherwise(pl.col("vascular_invasion")),
-         "recurrent": pl.col("recurrent") | pl.col("recurrence_site").is_not_null()},
-        {**point_expressions(), "milan": milan_expression(),
-         "t_category": t_code_expression(),
-         "n_category": n_expression(), "m_category": m_expression()},
-        {**bound_expressions(), "t_category": t_expression(t_code),
-         "stage_group": stage_expression(t_code)},
-        labs_class_expression(),
-        class_expressions(),
-    )
+    """The expressions of each level of the library, built once (building costs more
+    than evaluating them on a few rows)."""
+    return tuple({o.name: compile_polars(o.node).cast(POLARS_TYPES[o.type]) for o in group}
+                 for group in levels())
 
 
 def derive(frame: pl.LazyFrame) -> pl.LazyFrame:
-    """Add every derived column to a table of patients in the vocabulary."""
+    """Apply the implications and add every derived column (and the library's `_` helper
+    columns, which outputs leave out) to a table of patients in the vocabulary."""
     for stage in _stages():
         frame = frame.with_columns(**stage)
-    return frame.drop(HELPER_COLUMNS)
+    return frame
 
 
-__all__ = ["DERIVED_COLUMNS", "apply_implications", "derive"]
+__all__ = ["DERIVED_COLUMNS", "derive", "derive_row"]

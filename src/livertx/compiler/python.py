@@ -1,0 +1,149 @@
+"""Python backend: a plan node -> a closure over a row (a dict), Kleene logic with None.
+
+Used for one patient (CLI, API, web, CDS): no DataFrame, no Polars import, a few
+microseconds per condition. Semantics are SQL's: NULL (None) in a comparison or in
+arithmetic gives NULL; AND is FALSE if any side is FALSE, OR is TRUE if any side is TRUE,
+otherwise NULL wins; CASE takes the first branch whose condition is TRUE.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from livertx.compiler import nodes as n
+
+Row = Mapping[str, Any]
+Compiled = Callable[[Row], Any]
+
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "=": operator.eq, "<>": operator.ne, "<": operator.lt, "<=": operator.le,
+    ">": operator.gt, ">=": operator.ge}
+_ARITH: dict[str, Callable[[Any, Any], Any]] = {
+    "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
+
+
+def compile_python(node: n.Node) -> Compiled:
+    if isinstance(node, n.Column):
+        name = node.name
+        return lambda row: row.get(name)
+    if isinstance(node, n.Literal):
+        value = node.value
+        return lambda row: value
+    if isinstance(node, n.And):
+        return _and([compile_python(x) for x in node.items])
+    if isinstance(node, n.Or):
+        return _or([compile_python(x) for x in node.items])
+    if isinstance(node, n.Not):
+        inner = compile_python(node.item)
+        return lambda row: None if (v := inner(row)) is None else not v
+    if isinstance(node, n.Compare):
+        return _compare(_COMPARE[node.op], compile_python(node.left), compile_python(node.right))
+    if isinstance(node, n.In):
+        return _in(compile_python(node.item), node.values)
+    if isinstance(node, n.IsNull):
+        inner = compile_python(node.item)
+        return lambda row: inner(row) is None
+    if isinstance(node, n.Case):
+        return _case([(compile_python(c), compile_python(v)) for c, v in node.whens],
+                     compile_python(node.otherwise))
+    if isinstance(node, n.Coalesce):
+        return _coalesce([compile_python(x) for x in node.items])
+    if isinstance(node, n.Arith):
+        return _arith(_ARITH[node.op], compile_python(node.left), compile_python(node.right))
+    return _function(node.name, [compile_python(x) for x in node.args])
+
+
+def _and(parts: list[Compiled]) -> Compiled:
+    def run(row: Row) -> bool | None:
+        unknown = False
+        for part in parts:
+            v = part(row)
+            if v is False:
+                return False
+            unknown |= v is None
+        return None if unknown else True
+    return run
+
+
+def _or(parts: list[Compiled]) -> Compiled:
+    def run(row: Row) -> bool | None:
+        unknown = False
+        for part in parts:
+            v = part(row)
+            if v is True:
+                return True
+            unknown |= v is None
+        return None if unknown else False
+    return run
+
+
+def _compare(op: Callable[[Any, Any], bool], left: Compiled, right: Compiled) -> Compiled:
+    def run(row: Row) -> bool | None:
+        a, b = left(row), right(row)
+        return None if a is None or b is None else op(a, b)
+    return run
+
+
+def _in(item: Compiled, values: tuple[n.Value, ...]) -> Compiled:
+    known = frozenset(v for v in values if v is not None)
+    has_null = len(known) < len(values)
+
+    def run(row: Row) -> bool | None:
+        v = item(row)
+        if v is None:
+            return None
+        if v in known:
+            return True
+        return None if has_null else False
+    return run
+
+
+def _case(whens: list[tuple[Compiled, Compiled]], otherwise: Compiled) -> Compiled:
+    def run(row: Row) -> Any:
+        for condition, value in whens:
+            if condition(row) is True:
+                return value(row)
+        return otherwise(row)
+    return run
+
+
+def _coalesce(parts: list[Compiled]) -> Compiled:
+    def run(row: Row) -> Any:
+        for part in parts:
+            v = part(row)
+            if v is not None:
+                return v
+        return None
+    return run
+
+
+def _arith(op: Callable[[Any, Any], Any], left: Compiled, right: Compiled) -> Compiled:
+    def run(row: Row) -> Any:
+        a, b = left(row), right(row)
+        if a is None or b is None:
+            return None
+        if op is operator.truediv and b == 0:
+            return None
+        return op(a, b)
+    return run
+
+
+def _function(name: str, args: list[Compiled]) -> Compiled:
+    if name == "log10":
+        (arg,) = args
+        return lambda row: None if (v := arg(row)) is None or v <= 0 else math.log10(v)
+    if name == "abs":
+        (arg,) = args
+        return lambda row: None if (v := arg(row)) is None else abs(v)
+    if name == "round":
+        arg, digits = args
+        return lambda row: None if (v := arg(row)) is None else round(v, digits(row))
+    pick = max if name == "greatest" else min
+
+    def run(row: Row) -> Any:
+        values = [v for a in args if (v := a(row)) is not None]
+        return pick(values) if values else None
+    return run

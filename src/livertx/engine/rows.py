@@ -1,0 +1,235 @@
+"""One patient through the pack in plain Python: the compiler's Python backend.
+
+The score library and every decision-table condition are compiled to closures over a
+dict (Kleene logic with None), so one assessment costs microseconds, not a DataFrame
+query. The row it builds has the same keys as a row of `livertx.engine.evaluate` (derived
+values, `category`, `fit_<option>`, `rule_<option>`, and each condition under
+`condition_column(id)`), so `livertx.engine.assess.explain` reads either.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from livertx.compiler.parse import parse
+from livertx.compiler.python import compile_python
+from livertx.engine.conditions import (
+    CHILD_PUGH_INPUTS,
+    CHILD_PUGH_LABS,
+    columns_of,
+    facts_behind,
+    thresholds_of,
+    uses_child_pugh_class,
+)
+from livertx.knowledge.model import DecisionTable
+from livertx.knowledge.pack import Pack
+from livertx.scores import library
+from livertx.scores.child_pugh import CLASSES
+from livertx.vocabulary import FIELD_BY_NAME
+
+CONDITION_PREFIX = "_c|"
+UNKNOWN_FIT = "unknown"
+Condition = Callable[[Mapping[str, Any]], Any]
+
+
+def condition_column(rule_id: str) -> str:
+    return CONDITION_PREFIX + rule_id
+
+
+@dataclass(frozen=True)
+class RowTable:
+    """A decision table compiled for one row: hit policy "first"."""
+
+    table: DecisionTable
+    column: str
+    rule_column: str
+    rules: tuple[tuple[str, str, Condition], ...]  # (id, outcome, condition)
+    notes: tuple[tuple[str, Condition], ...]
+
+    def decide(self, row: dict[str, Any]) -> None:
+        """Set the outcome and the deciding (or blocking) rule; keep every condition."""
+        unknown = None if self.table.output == "category" else UNKNOWN_FIT
+        outcome: str | None = None
+        deciding: str | None = None
+        for rule_id, value, condition in self.rules:
+            holds = condition(row)
+            row[CONDITION_PREFIX + rule_id] = holds
+            if deciding is None:
+                if holds is None:
+                    outcome, deciding = unknown, rule_id
+                elif holds:
+                    outcome, deciding = value, rule_id
+        for note_id, condition in self.notes:
+            row[CONDITION_PREFIX + note_id] = condition(row)
+        row[self.column], row[self.rule_column] = outcome, deciding
+
+
+@dataclass(frozen=True)
+class RowPlan:
+    category: RowTable
+    options: tuple[RowTable, ...]
+    safety: tuple[tuple[str, Condition], ...]
+
+
+def _compiled(when: str) -> Condition:
+    return compile_python(parse(when))
+
+
+def _table(table: DecisionTable) -> RowTable:
+    rule_column = "category_rule" if table.output == "category" else f"rule_{table.option}"
+    return RowTable(table, table.column, rule_column,
+                    tuple((r.id, r.outcome, _compiled(r.when)) for r in table.rules),
+                    tuple((n.id, _compiled(n.when)) for n in table.notes))
+
+
+def row_plan(pack: Pack) -> RowPlan:
+    """The pack compiled for single rows (cached on the pack)."""
+    cached: RowPlan | None = pack._cache.get("rows")
+    if cached is None:
+        cached = RowPlan(_table(pack.category_table),
+                         tuple(_table(t) for t in pack.option_tables.values()),
+                         tuple((n.id, _compiled(n.when)) for n in pack.safety_notes))
+        pack._cache["rows"] = cached
+    return cached
+
+
+def evaluate_row(facts: Mapping[str, Any], pack: Pack) -> dict[str, Any]:
+    """Derived values, category, every option's fit and rule, notes and safety notes."""
+    plan = row_plan(pack)
+    row = library.derive_row(facts)
+    plan.category.decide(row)
+    decide_options(row, plan)
+    for note_id, condition in plan.safety:
+        row[CONDITION_PREFIX + note_id] = condition(row)
+    return row
+
+
+def decide_options(row: dict[str, Any], plan: RowPlan) -> None:
+    for table in plan.options:
+        table.decide(row)
+
+
+def with_category(row: Mapping[str, Any], category: str, pack: Pack) -> dict[str, Any]:
+    """The row re-decided as if its category were `category` (for open cases)."""
+    forced = {**row, "category": category}
+    decide_options(forced, row_plan(pack))
+    return forced
+
+
+# --- candidates -------------------------------------------------------------------------
+
+_STEP = {"largest_tumor_cm": 0.5, "tumor_count": 1}
+MAX_COMBINATIONS = 200_000
+
+
+def probe_values(fact: str, thresholds: set[float]) -> list[Any]:
+    """The values an unknown fact is tried at: both booleans, every enumeration value,
+    numbers on each side of every threshold the tables and scores compare it with."""
+    spec = FIELD_BY_NAME[fact]
+    if spec.type == "bool":
+        return [True, False]
+    if spec.type == "enum":
+        return list(spec.values)
+    step = _STEP.get(fact, 0.01)
+    assert spec.minimum is not None and spec.maximum is not None
+    low = spec.minimum + (step if spec.exclusive_minimum else 0)
+    values = {low} | set(thresholds) | {t + step for t in thresholds}
+    values = {v for v in values if low <= v <= spec.maximum}
+    return sorted(int(v) if spec.type == "int" else float(v) for v in values)
+
+
+def candidate_thresholds(pack: Pack) -> dict[str, set[float]]:
+    """Numbers the scores (tumour size and count) and table rows compare each fact with."""
+    found: dict[str, set[float]] = {
+        name: set(values) for name, values in library.thresholds().items()
+        if name in ("largest_tumor_cm", "tumor_count")}
+    for table in pack.tables:
+        for rule in table.rules:
+            for column, values in thresholds_of(rule.when).items():
+                found.setdefault(column, set()).update(values)
+    return found
+
+
+def class_range(row: Mapping[str, Any]) -> list[str]:
+    """The classes the known Child-Pugh items still allow."""
+    return list(CLASSES[row["_cp_lo"]:row["_cp_hi"] + 1])
+
+
+def probe_dimensions(row: Mapping[str, Any], pack: Pack) -> dict[str, list[Any]]:
+    """Each unknown fact the category rests on, with the values it is tried at; the
+    Child-Pugh class stands in for undecided labs."""
+    columns = frozenset().union(*(columns_of(r.when) for r in pack.category_table.rules))
+    thresholds = candidate_thresholds(pack)
+    dimensions: dict[str, list[Any]] = {}
+    if row.get("cp_class") is None and uses_child_pugh_class(columns):
+        dimensions["child_pugh_class"] = class_range(row)
+    for fact in sorted(facts_behind(columns)):
+        if row.get(fact) is None and fact not in CHILD_PUGH_INPUTS:
+            dimensions[fact] = probe_values(fact, thresholds.get(fact, set()))
+    return dimensions
+
+
+def _possible(row: Mapping[str, Any]) -> bool:
+    """Combinations the vocabulary rejects as contradictions are not tried."""
+    count = row.get("tumor_count")
+    if row.get("spread_throughout_liver") and count is not None and count <= 3:
+        return False
+    return not (row.get("major_vascular_invasion") and row.get("vascular_invasion") is False)
+
+
+def category_candidates(row: Mapping[str, Any], pack: Pack) -> list[dict[str, Any]]:
+    """Each category some value of the unknown facts reaches, in table order, with the
+    values it requires ("requires": one value, a bound, or a list of values)."""
+    dimensions = probe_dimensions(row, pack)
+    names = list(dimensions)
+    facts = {k: v for k, v in row.items() if k in FIELD_BY_NAME}
+    if "child_pugh_class" in dimensions:  # the tried class stands in for undecided labs
+        facts.update(dict.fromkeys(CHILD_PUGH_LABS))
+    category = row_plan(pack).category
+    reached: dict[str, list[tuple[Any, ...]]] = {}
+    tried: list[tuple[Any, ...]] = []
+    for combo in itertools.islice(itertools.product(*dimensions.values()), MAX_COMBINATIONS):
+        probe = {**facts, **dict(zip(names, combo))}
+        if not _possible(probe):
+            continue
+        derived = library.derive_row(probe)
+        category.decide(derived)
+        tried.append(combo)
+        if derived["category"] is not None:
+            reached.setdefault(derived["category"], []).append(combo)
+    order = list(dict.fromkeys(r.outcome for r in pack.category_table.rules))
+    out = []
+    for category_id in sorted(reached, key=order.index):
+        requires: dict[str, Any] = {}
+        for i, name in enumerate(names):
+            values = sorted({c[i] for c in reached[category_id]}, key=_order)
+            every = sorted({c[i] for c in tried}, key=_order)
+            if len(values) < len(every):
+                requires[name] = _requirement(values, every)
+        out.append({"id": category_id, "requires": requires})
+    return out
+
+
+def _order(value: Any) -> tuple[int, Any]:
+    return (0, value) if isinstance(value, (int, float)) else (1, str(value))
+
+
+def _requirement(reaching: list[Any], every: list[Any]) -> Any:
+    """One value, a bound ("at_most"/"more_than") for numbers, or the list of values."""
+    if len(reaching) == 1:
+        return reaching[0]
+    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in every):
+        k = len(reaching)
+        if reaching == every[:k]:
+            return {"at_most": reaching[-1]}
+        if reaching == every[-k:]:
+            return {"more_than": every[-k - 1]}
+    return reaching
+
+
+__all__ = ["CONDITION_PREFIX", "UNKNOWN_FIT", "RowPlan", "RowTable", "category_candidates",
+           "class_range", "condition_column", "evaluate_row", "probe_values", "row_plan",
+           "with_category"]
