@@ -6,7 +6,7 @@ Not a test: it asserts nothing. Run: .venv/bin/python benchmarks/assess.py [pati
 
 - one in-process assessment (`livertx.engine.assess`) of a typical patient, after warm-up
 - the same for a patient whose category is open (candidates and per-candidate fits)
-- `livertx.engine.evaluate` over 1,000,000 generated patients (patients per second), and the
+- `livertx.engine.frames` over 1,000,000 generated patients (patients per second), and the
   same without the `missing` list, to show what that list costs
 - the cold `livertx assess examples/early.json --format json` (new process each time)
 """

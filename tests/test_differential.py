@@ -3,7 +3,7 @@
 100,000 generated patients (values on the thresholds the tables use, 15% of facts
 unknown, plus rows that must be rejected) go through the Polars, DuckDB and Spark cohort
 engines; every output column must be identical. The Polars engine is also compared with
-`livertx.engine.evaluate` (the reference the single-patient path uses), and a sample of
+`livertx.engine.frames` (the reference the single-patient path uses), and a sample of
 300 rows with `livertx.engine.assess` called one patient at a time.
 """
 

@@ -1,6 +1,6 @@
 """Properties of the engine over generated patients (hypothesis).
 
-Each example is a batch of patients evaluated as one table with `livertx.engine.evaluate`,
+Each example is a batch of patients evaluated as one table with `livertx.engine.frames`,
 the way a cohort is, so that many patients are checked per example at little cost.
 
 - Safety: no surgery or transplant as a main option with lymph-node or distant spread;

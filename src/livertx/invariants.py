@@ -3,7 +3,7 @@
 Each invariant is a harmful answer that must never appear: a treatment offered as a main
 option (or offered at all) in a situation where it would harm the person. They read the
 cohort output columns (the vocabulary, the derived values and `fit_<option>`), so the same
-check runs over a `livertx cohort` output, a frame from `livertx.engine.evaluate`, or a
+check runs over a `livertx cohort` output, a frame from `livertx.engine.frames`, or a
 table a registry produced with the generated SQL. A violation count above zero is a defect.
 """
 

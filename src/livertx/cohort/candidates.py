@@ -20,7 +20,7 @@ from livertx.engine.conditions import (
     facts_behind,
     uses_child_pugh_class,
 )
-from livertx.engine.evaluate import evaluate_category
+from livertx.engine.frames import evaluate_category
 from livertx.engine.rows import probe_values
 from livertx.frame import COLUMN_SCHEMA
 from livertx.knowledge.pack import Pack

@@ -17,7 +17,7 @@ from livertx.engine.conditions import (
     columns_of,
     facts_behind,
 )
-from livertx.engine.evaluate import (
+from livertx.engine.frames import (
     CompiledPack,
     CompiledTable,
     compile_pack,
@@ -97,7 +97,7 @@ def reserved_columns(pack: Pack) -> set[str]:
 
 
 def _missing_paths(compiled: CompiledPack) -> tuple[tuple[str, tuple[Path, ...]], ...]:
-    """Twin of `livertx.engine.evaluate.missing_expression`, as data."""
+    """Twin of `livertx.engine.frames.missing_expression`, as data."""
     out = []
     for fact in FACTS:
         paths = []

@@ -1,7 +1,7 @@
 """The Polars engine (default): the pack's tables as Polars expressions, streamed.
 
 Conditions are the pack's own SQL compiled by `CompiledTable.conditions()` and the
-derived values are `livertx.scores.derive`, exactly as `livertx.engine.evaluate` uses
+derived values are `livertx.scores.derive`, exactly as `livertx.engine.frames` uses
 them. Two things differ from `evaluate`, for speed over millions of rows, with the same
 values (checked by `tests/test_differential.py`):
 - outcome and rule columns are Polars `Enum`s (small integers) instead of strings;
@@ -19,7 +19,7 @@ import polars as pl
 from livertx.cohort import checks
 from livertx.cohort.plan import CANDIDATES, ERROR, KEY, MISSING, CohortPlan, KeyPart
 from livertx.engine.conditions import CHILD_PUGH_INPUTS, CHILD_PUGH_LABS
-from livertx.engine.evaluate import CompiledTable
+from livertx.engine.frames import CompiledTable
 from livertx.engine.rows import UNKNOWN_FIT, condition_column
 from livertx.scores import DERIVED_COLUMNS, derive
 from livertx.vocabulary import FIELDS, FieldSpec
@@ -126,7 +126,7 @@ def _error_text(messages: list[pl.Expr], rows: pl.Series) -> pl.Series:
 
 
 def _chain(table: CompiledTable, dtype: pl.DataType, *, by_row: bool) -> pl.Expr:
-    """Twin of `livertx.engine.evaluate._chain` with typed (Enum) literals."""
+    """Twin of `livertx.engine.frames._chain` with typed (Enum) literals."""
     unknown = None if table.table.output == "category" else UNKNOWN_FIT
     expr: Then | ChainedThen | None = None
     for rule in table.table.rules:
@@ -153,7 +153,7 @@ def _missing_lookup(facts: tuple[str, ...]) -> pl.Series:
 
 
 def missing_expression(plan: CohortPlan) -> pl.Expr:
-    """Twin of `livertx.engine.evaluate.missing_expression` (same facts, same order)."""
+    """Twin of `livertx.engine.frames.missing_expression` (same facts, same order)."""
     bits = []
     for i, (fact, paths) in enumerate(plan.missing_paths):
         ways = []

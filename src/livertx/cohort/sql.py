@@ -4,7 +4,7 @@ Decision rows are the pack's own `when` text, unchanged: standard SQL. Everythin
 written here:
 
 - the score library compiled by the SQL backend (`livertx.compiler.sql`);
-- Twin of `livertx.engine.evaluate` hit policy "first": `CASE WHEN c IS NULL THEN <unknown>
+- Twin of `livertx.engine.frames` hit policy "first": `CASE WHEN c IS NULL THEN <unknown>
   WHEN c THEN <outcome> ...`; a CASE branch is taken only when its condition is TRUE, so
   NULL (unknown) never falls through as FALSE.
 - Twin of `missing_expression` (from `plan.missing_paths`), the row checks (`checks.py`)
@@ -19,7 +19,7 @@ from livertx.cohort import checks
 from livertx.cohort.plan import CANDIDATES, ERROR, KEY, MISSING, CohortPlan, KeyPart
 from livertx.compiler.sql import compile_sql
 from livertx.engine.conditions import CHILD_PUGH_INPUTS, CHILD_PUGH_LABS
-from livertx.engine.evaluate import CompiledTable
+from livertx.engine.frames import CompiledTable
 from livertx.engine.rows import UNKNOWN_FIT
 from livertx.scores import DERIVED_COLUMNS, library
 from livertx.vocabulary import FIELDS, FieldSpec
@@ -136,7 +136,7 @@ def _conditions(index: int, table: CompiledTable) -> dict[str, str]:
 
 
 def _chain(index: int, table: CompiledTable, *, by_row: bool) -> str:
-    """Twin of `livertx.engine.evaluate._chain`."""
+    """Twin of `livertx.engine.frames._chain`."""
     unknown = None if table.table.output == "category" else UNKNOWN_FIT
     whens = []
     for i, rule in enumerate(table.table.rules):
@@ -209,7 +209,7 @@ def agreement_steps(query: Query, plan: CohortPlan, candidates: str) -> None:
 
 
 def missing_sql(plan: CohortPlan, *, arrow_lambda: bool = False) -> str:
-    """Twin of `livertx.engine.evaluate.missing_expression`."""
+    """Twin of `livertx.engine.frames.missing_expression`."""
     items = []
     for fact, paths in plan.missing_paths:
         ways = []

@@ -2,7 +2,7 @@
 
 The score library and every decision-table condition are compiled to closures over a
 dict (Kleene logic with None), so one assessment costs microseconds, not a DataFrame
-query. The row it builds has the same keys as a row of `livertx.engine.evaluate` (derived
+query. The row it builds has the same keys as a row of `livertx.engine.frames` (derived
 values, `category`, `fit_<option>`, `rule_<option>`, and each condition under
 `condition_column(id)`), so `livertx.engine.assess.explain` reads either.
 """

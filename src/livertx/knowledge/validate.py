@@ -143,7 +143,7 @@ def check_dynamic(pack: Pack, patients: int = 20_000, seed: int = 7) -> list[str
     every rule row must be reached by someone (a row nobody reaches is dead)."""
     import polars as pl
 
-    from livertx.engine.evaluate import evaluate
+    from livertx.engine.frames import evaluate
     from livertx.generate import generate_patients
 
     frame = evaluate(generate_patients(patients, seed=seed, unknown_rate=0.0).lazy(), pack)

@@ -8,23 +8,27 @@ expressions, so they cannot disagree (tests/test_score_properties.py checks it).
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING
 
-import polars as pl
-
-from livertx.compiler.polars import compile_polars
 from livertx.scores.library import derive_row, derived_columns, levels
 
-DERIVED_COLUMNS: tuple[str, ...] = derived_columns()
+if TYPE_CHECKING:  # Polars is imported on use: the one-patient path never needs it
+    import polars as pl
 
-POLARS_TYPES: dict[str, pl.DataType] = {"bool": pl.Boolean(), "int8": pl.Int8(),
-                                        "float": pl.Float64(), "string": pl.String()}
+DERIVED_COLUMNS: tuple[str, ...] = derived_columns()
 
 
 @functools.cache
 def _stages() -> tuple[dict[str, pl.Expr], ...]:
     """The expressions of each level of the library, built once (building costs more
     than evaluating them on a few rows)."""
-    return tuple({o.name: compile_polars(o.node).cast(POLARS_TYPES[o.type]) for o in group}
+    import polars as pl
+
+    from livertx.compiler.polars import compile_polars
+
+    types = {"bool": pl.Boolean(), "int8": pl.Int8(), "float": pl.Float64(),
+             "string": pl.String()}
+    return tuple({o.name: compile_polars(o.node).cast(types[o.type]) for o in group}
                  for group in levels())
 
 
