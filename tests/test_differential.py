@@ -1,4 +1,5 @@
-"""One patient and a million cannot disagree: every engine, the same answers.
+"""One patient and a million cannot disagree: every engine, the same answers (fits, rules,
+`missing` and candidates included).
 
 100,000 generated patients (values on the thresholds the tables use, 15% of facts
 unknown, plus rows that must be rejected) go through the Polars, DuckDB and Spark cohort
@@ -142,6 +143,9 @@ def test_sample_equals_assess_one_patient_at_a_time(runs) -> None:
         open_rows += row["category"] is None
         assert {f"fit_{o['id']}": o["fit"] for o in single["options"]} == {
             t.column: row[t.column] for t in PLAN.compiled.options}
+        assert {f"rule_{o['id']}": o["rule"] for o in single["options"]} == {
+            t.rule_column: row[t.rule_column] for t in PLAN.compiled.options}
+        assert single["missing"] == row["missing"]  # defined once (livertx.engine.missing)
         assert (row["cp_score"], row["cp_class"], row["milan"]) == (
             derived["child_pugh"]["score"], derived["child_pugh"]["class"], derived["milan"])
         assert (row["t_category"], row["n_category"], row["m_category"], row["stage_group"]) == (

@@ -21,29 +21,19 @@ from livertx.engine.frames import (
     CompiledPack,
     CompiledTable,
     compile_pack,
-    through_columns,
 )
+from livertx.engine.missing import Path, missing_paths
 from livertx.engine.rows import UNKNOWN_FIT
 from livertx.engine.rows import candidate_thresholds as _thresholds
 from livertx.knowledge.pack import Pack
 from livertx.scores import DERIVED_COLUMNS
-from livertx.vocabulary import FACTS, FIELD_BY_NAME, FIELDS, QUALIFIERS
+from livertx.vocabulary import FIELD_BY_NAME, FIELDS, QUALIFIERS
 
 CANDIDATES = "category_candidates"
 MISSING = "missing"
 ERROR = "error"
 KEY = "_cohort_key"
 FITS = ("primary", "alternative", "not_advised", UNKNOWN_FIT)
-
-
-@dataclass(frozen=True)
-class Path:
-    """One way a fact can keep a table's outcome open: blocked at one of `rows`, and
-    (when `through` is not empty) one of these derived columns or the category unknown."""
-
-    table: CompiledTable
-    rows: tuple[str, ...]
-    through: tuple[str, ...]  # empty: the fact is named directly by a row
 
 
 @dataclass(frozen=True)
@@ -96,20 +86,6 @@ def reserved_columns(pack: Pack) -> set[str]:
     return set(build_plan(pack).output_columns) | {KEY}
 
 
-def _missing_paths(compiled: CompiledPack) -> tuple[tuple[str, tuple[Path, ...]], ...]:
-    """Twin of `livertx.engine.frames.missing_expression`, as data."""
-    out = []
-    for fact in FACTS:
-        paths = []
-        for table in compiled.tables:
-            rows = [r.id for r, facts in zip(table.table.rules, table.rule_facts) if fact in facts]
-            if rows:
-                paths.append(Path(table, tuple(rows), through_columns(fact, table, rows)))
-        if paths:
-            out.append((fact, tuple(paths)))
-    return tuple(out)
-
-
 def candidate_thresholds(pack: Pack) -> dict[str, set[float]]:
     """Numbers the scores and table rows compare each numeric fact with (as
     `category_candidates` collects them)."""
@@ -148,7 +124,7 @@ def build_plan(pack: Pack) -> CohortPlan:
     if cached is None:
         compiled = compile_pack(pack)
         categories = tuple(dict.fromkeys(r.outcome for r in pack.category_table.rules))
-        cached = CohortPlan(compiled, categories, _missing_paths(compiled), _key_parts(pack))
+        cached = CohortPlan(compiled, categories, missing_paths(pack), _key_parts(pack))
         pack._cache["cohort_plan"] = cached
     return cached
 

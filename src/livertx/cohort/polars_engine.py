@@ -158,9 +158,9 @@ def missing_expression(plan: CohortPlan) -> pl.Expr:
     for i, (fact, paths) in enumerate(plan.missing_paths):
         ways = []
         for path in paths:
-            is_open = (pl.col("category").is_null() if path.table.table.output == "category"
-                       else pl.col(path.table.column) == UNKNOWN_FIT)
-            way = is_open & pl.col(path.table.rule_column).is_in(list(path.rows))
+            is_open = (pl.col("category").is_null() if path.output == "category"
+                       else pl.col(path.column) == UNKNOWN_FIT)
+            way = is_open & pl.col(path.rule_column).is_in(list(path.rows))
             if path.through:
                 way = way & pl.any_horizontal([pl.col(c).is_null() for c in path.through])
             ways.append(way)

@@ -214,10 +214,10 @@ def missing_sql(plan: CohortPlan, *, arrow_lambda: bool = False) -> str:
     for fact, paths in plan.missing_paths:
         ways = []
         for path in paths:
-            is_open = ("category IS NULL" if path.table.table.output == "category"
-                       else f"{path.table.column} = {literal(UNKNOWN_FIT)}")
+            is_open = ("category IS NULL" if path.output == "category"
+                       else f"{path.column} = {literal(UNKNOWN_FIT)}")
             rows = ", ".join(literal(r) for r in path.rows)
-            way = f"({is_open} AND {path.table.rule_column} IN ({rows})"
+            way = f"({is_open} AND {path.rule_column} IN ({rows})"
             if path.through:
                 way += " AND (" + " OR ".join(f"{c} IS NULL" for c in path.through) + ")"
             ways.append(way + ")")

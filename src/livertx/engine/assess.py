@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from livertx import __version__
-from livertx.engine.conditions import CHILD_PUGH_LABS, DERIVED_INPUTS, columns_of
+from livertx.engine.missing import missing as missing_facts
+from livertx.engine.missing import missing_by_table
 from livertx.engine.rows import (
     UNKNOWN_FIT,
     RowTable,
@@ -58,9 +59,18 @@ def explain(row: dict[str, Any], pack: Pack, patient: Patient | None = None,
     candidates, by_category = open_case
     category = _category(row, pack, compiled.category, candidates)
     by_candidate = [by_category[c["id"]] for c in category["candidates"]]
-    options = [_option(row, pack, table, by_candidate, category) for table in compiled.options]
+    options = [_option(row, pack, table, by_candidate) for table in compiled.options]
+    # `missing` as every backend defines it (livertx.engine.missing), read after the fits
+    # the candidates agree on
+    resolved = {**row, **{c: o[k] for o in options
+                          for c, k in ((f"fit_{o['id']}", "fit"), (f"rule_{o['id']}", "rule"))}}
+    by_table = missing_by_table(resolved, pack)
+    for o in options:
+        o["missing"] = by_table.get(f"fit_{o['id']}", [])
+    if category["id"] is None:
+        category["missing"] = category["missing"] or by_table.get("category", [])
     options.sort(key=lambda o: (not o.pop("_first"), FIT_ORDER.index(o["fit"])))
-    missing = _union([category.get("missing", []), *(o["missing"] for o in options)])
+    missing = missing_facts(resolved, pack)
     safety = [{"id": n.id, "text": " ".join(n.text.split()), "reference": n.reference,
                "date": n.date, "citation": pack.references[n.reference].citation}
               for n in pack.safety_notes if row.get(condition_column(n.id)) is True]
@@ -118,7 +128,7 @@ def _category(row: dict[str, Any], pack: Pack, table: RowTable,
     deciding = _union([list(c["requires"]) for c in candidates])
     return {"id": None, "name": None, "rule": rule_id, "reasons": [],
             "open_at": {"rule": rule_id, "when": rule.text},
-            "missing": deciding or _open_facts(row, table), "candidates": candidates}
+            "missing": deciding, "candidates": candidates}
 
 
 def _candidate_note(pack: Pack, category_id: str, row: dict[str, Any]) -> str | None:
@@ -130,42 +140,8 @@ def _candidate_note(pack: Pack, category_id: str, row: dict[str, Any]) -> str | 
     return " ".join(note.text.split())
 
 
-def _open_facts(row: dict[str, Any], table: RowTable) -> list[str]:
-    """Unknown facts behind the rows that are unknown before any row holds."""
-    facts: list[str] = []
-    for rule in table.table.rules:
-        value = row[condition_column(rule.id)]
-        if value is True:
-            break
-        if value is None:
-            facts += [f for f in _unknown_inputs(row, columns_of(rule.when)) if f not in facts]
-    return facts
-
-
-def _unknown_inputs(row: dict[str, Any], columns: frozenset[str]) -> list[str]:
-    out: list[str] = []
-    for column in sorted(columns):
-        if row.get(column) is not None:
-            continue
-        if column in ("cp_class", "liver_healthy"):
-            out += [f for f in child_pugh_missing(row) if row.get("cp_class") is None]
-            if column == "liver_healthy" and row.get("cirrhosis") is None:
-                out.append("cirrhosis")
-        elif column in DERIVED_INPUTS:
-            out += [f for f in DERIVED_INPUTS[column] if row.get(f) is None]
-        elif column in FIELD_BY_NAME:
-            out.append(column)
-    return out
-
-
-def child_pugh_missing(row: dict[str, Any]) -> list[str]:
-    """Ask for the class when no lab is known; for the missing labs when some are."""
-    labs = [f for f in CHILD_PUGH_LABS if row.get(f) is None]
-    return ["child_pugh_class"] if len(labs) == len(CHILD_PUGH_LABS) else [*labs, "child_pugh_class"]
-
-
 def _option(row: dict[str, Any], pack: Pack, table: RowTable,
-            by_candidate: list[dict[str, Any]], category: dict[str, Any]) -> dict[str, Any]:
+            by_candidate: list[dict[str, Any]]) -> dict[str, Any]:
     option = pack.option(table.table.option or "")
     rule_id, fit = row[table.rule_column], row[table.column]
     agreed = _agreed(table, by_candidate) if fit == UNKNOWN_FIT else None
@@ -189,7 +165,7 @@ def _option(row: dict[str, Any], pack: Pack, table: RowTable,
         "same_in_every_candidate": agreed is not None,
         "depends_on": [] if known else [{"rule": rule.id, "when": rule.text}],
         "notes": notes,
-        "missing": [] if known else _option_missing(row, table, by_candidate, category),
+        "missing": [],  # set by `explain`, from every table's blocking row
         "if_category": [{"category": r["category"], "fit": r[table.column],
                          "rule": r[table.rule_column]} for r in by_candidate]
         if not known or agreed else [],
@@ -210,16 +186,6 @@ def _agreed(table: RowTable, by_candidate: list[dict[str, Any]]) -> tuple[str, s
         return None
     first = by_candidate[0]
     return first[table.column], first[table.rule_column]
-
-
-def _option_missing(row: dict[str, Any], table: RowTable,
-                    by_candidate: list[dict[str, Any]], category: dict[str, Any]) -> list[str]:
-    if row["category"] is not None or not by_candidate:
-        return _open_facts(row, table)
-    facts: list[str] = list(category.get("missing", []))
-    for candidate in by_candidate:
-        facts += [f for f in _open_facts(candidate, table) if f not in facts]
-    return facts
 
 
 def _union(lists: list[list[str]]) -> list[str]:

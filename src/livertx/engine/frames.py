@@ -9,6 +9,7 @@ Each condition is computed once into a column `_c|<rule id>`; the chains read th
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -16,18 +17,12 @@ import polars as pl
 
 from livertx.compiler.parse import parse
 from livertx.compiler.polars import compile_polars
-from livertx.engine.conditions import (
-    CHILD_PUGH_INPUTS,
-    CHILD_PUGH_LABS,
-    DERIVED_INPUTS,
-    columns_of,
-    facts_behind,
-)
+from livertx.engine.conditions import CHILD_PUGH_INPUTS, CHILD_PUGH_LABS
+from livertx.engine.missing import Path, missing_paths, rule_column
 from livertx.engine.rows import CONDITION_PREFIX, UNKNOWN_FIT, condition_column
 from livertx.knowledge.model import DecisionTable
 from livertx.knowledge.pack import Pack, load_pack
 from livertx.scores import derive
-from livertx.vocabulary import FACTS
 
 
 @dataclass(frozen=True, eq=False)
@@ -35,7 +30,6 @@ class CompiledTable:
     table: DecisionTable
     column: str  # output column: category or fit_<option>
     rule_column: str  # the id of the deciding (or blocking) row
-    rule_facts: tuple[frozenset[str], ...]  # facts behind each rule's condition
 
     # Expressions are built once per table and reused: building them costs more than
     # evaluating them on one row.
@@ -62,18 +56,6 @@ class CompiledTable:
     def deciding_rule(self) -> pl.Expr:
         return self._deciding_rule
 
-    def blocking(self) -> list[tuple[pl.Expr, frozenset[str]]]:
-        """For each row: 'this row is unknown and no earlier row holds', with its facts."""
-        out = []
-        for i, rule in enumerate(self.table.rules):
-            earlier = [pl.col(condition_column(r.id)).fill_null(False)
-                       for r in self.table.rules[:i]]
-            open_row = pl.col(condition_column(rule.id)).is_null()
-            if earlier:
-                open_row = open_row & ~pl.any_horizontal(earlier)
-            out.append((open_row, self.rule_facts[i]))
-        return out
-
 
 def compile_condition(when: str) -> pl.Expr:
     """A condition through the compiler's Polars backend (the plan the Python and SQL
@@ -97,7 +79,6 @@ def _chain(rows: list[tuple[str, str]], unknown: str | None, *,
 class CompiledPack:
     category: CompiledTable
     options: tuple[CompiledTable, ...]
-    category_facts: frozenset[str]
 
     @functools.cached_property
     def option_conditions(self) -> dict[str, pl.Expr]:
@@ -117,10 +98,6 @@ class CompiledPack:
         """Safety notes read the outcomes too, so they run after the option tables."""
         return {condition_column(i): compile_condition(when) for i, when in self.safety}
 
-    @functools.cached_property
-    def missing(self) -> pl.Expr:
-        return missing_expression(self)
-
     @property
     def tables(self) -> tuple[CompiledTable, ...]:
         return (self.category, *self.options)
@@ -131,70 +108,39 @@ def compile_pack(pack: Pack) -> CompiledPack:
     cached: CompiledPack | None = pack._cache.get("compiled")
     if cached is not None:
         return cached
-    category_facts = frozenset().union(
-        *(facts_behind(columns_of(r.when)) for r in pack.category_table.rules))
-
     def build(table: DecisionTable) -> CompiledTable:
-        facts = tuple(facts_behind(columns_of(r.when), category_facts) for r in table.rules)
-        rule_column = "category_rule" if table.output == "category" else f"rule_{table.option}"
-        return CompiledTable(table, table.column, rule_column, facts)
+        return CompiledTable(table, table.column, rule_column(table))
 
     compiled = CompiledPack(build(pack.category_table),
-                            tuple(build(t) for t in pack.option_tables.values()), category_facts,
+                            tuple(build(t) for t in pack.option_tables.values()),
                             tuple((n.id, n.when) for n in pack.safety_notes))
     pack._cache["compiled"] = compiled
     return compiled
 
 
-def missing_expression(compiled: CompiledPack) -> pl.Expr:
-    """Unknown facts behind each open outcome's blocking row, as a list per patient.
-
-    A fact is listed when it is unknown and an outcome is open at a row that rests on it
-    (directly, or through a derived column or the category that is itself unknown).
-    """
+def missing_expression(pack: Pack) -> pl.Expr:
+    """`livertx.engine.missing` as a Polars expression: a list of facts per patient."""
     parts = []
-    for fact in FACTS:
-        paths = []
-        for table in compiled.tables:
-            is_open = (pl.col("category").is_null() if table.table.output == "category"
-                       else pl.col(table.column) == UNKNOWN_FIT)
-            rows = [r.id for r, facts in zip(table.table.rules, table.rule_facts) if fact in facts]
-            if rows:
-                paths.append(is_open & pl.col(table.rule_column).is_in(rows)
-                             & _through(fact, table, rows))
-        if paths:
-            unknown = pl.col(fact).is_null()
-            if fact in CHILD_PUGH_INPUTS:  # only while the class itself is unknown
-                unknown = unknown & pl.col("cp_class").is_null()
-            if fact in CHILD_PUGH_LABS:  # with no lab known, ask for the class instead
-                unknown = unknown & pl.any_horizontal(
-                    [pl.col(lab).is_not_null() for lab in CHILD_PUGH_LABS])
-            parts.append(pl.when(unknown & pl.any_horizontal(paths)).then(pl.lit(fact)))
+    for fact, paths in missing_paths(pack):
+        unknown = pl.col(fact).is_null()
+        if fact in CHILD_PUGH_INPUTS:  # only while the class itself is unknown
+            unknown = unknown & pl.col("cp_class").is_null()
+        if fact in CHILD_PUGH_LABS:  # with no lab known, ask for the class instead
+            unknown = unknown & pl.any_horizontal(
+                [pl.col(lab).is_not_null() for lab in CHILD_PUGH_LABS])
+        parts.append(pl.when(unknown & pl.any_horizontal([path_open(p) for p in paths]))
+                     .then(pl.lit(fact)))
     return pl.concat_list(parts).list.drop_nulls().alias("missing")
 
 
-def _through(fact: str, table: CompiledTable, rows: list[str]) -> pl.Expr:
-    """True when a fact reaches these rows directly or through an unknown derived column."""
-    columns = through_columns(fact, table, rows)
-    if not columns:
-        return pl.lit(True)
-    return pl.any_horizontal([pl.col(c).is_null() for c in columns])
-
-
-def through_columns(fact: str, table: CompiledTable, rows: list[str] | tuple[str, ...]
-                    ) -> tuple[str, ...]:
-    """The derived columns (or `category`) a fact reaches these rows through; empty when it
-    is named directly (then it counts whenever it is unknown)."""
-    direct, derived = False, set()
-    for rule in table.table.rules:
-        if rule.id not in rows:
-            continue
-        columns = columns_of(rule.when)
-        direct |= fact in columns
-        derived |= {c for c in columns if fact in DERIVED_INPUTS.get(c, ())}
-        if "category" in columns and fact not in columns:
-            derived.add("category")
-    return () if direct or not derived else tuple(sorted(derived))
+def path_open(path: Path) -> pl.Expr:
+    """`livertx.engine.missing.is_open` as a Polars expression."""
+    blocked = (pl.col(path.column).is_null() if path.output == "category"
+               else pl.col(path.column) == UNKNOWN_FIT)
+    way = blocked & pl.col(path.rule_column).is_in(list(path.rows))
+    if path.through:
+        way = way & pl.any_horizontal([pl.col(c).is_null() for c in path.through])
+    return way
 
 
 def evaluate_category(frame: pl.LazyFrame, pack: Pack) -> pl.LazyFrame:
@@ -218,13 +164,7 @@ def evaluate(frame: pl.LazyFrame, pack: Pack | None = None, *,
     if keep_conditions and compile_pack(pack).safety:
         out = out.with_columns(**compile_pack(pack).safety_conditions)
     if with_missing:
-        out = out.with_columns(compile_pack(pack).missing)
+        out = out.with_columns(missing_expression(pack))
     if not keep_conditions:
-        out = out.select(pl.exclude(f"^{_regex_escape(CONDITION_PREFIX)}.*$"))
+        out = out.select(pl.exclude(f"^{re.escape(CONDITION_PREFIX)}.*$"))
     return out
-
-
-def _regex_escape(text: str) -> str:
-    import re
-
-    return re.escape(text)

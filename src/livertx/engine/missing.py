@@ -1,0 +1,134 @@
+"""`missing`, defined once (DESIGN.md, output contract).
+
+For each table (the category and each option), the unknown facts behind the row that
+blocks it (the first row whose condition is unknown before any row holds). A derived
+input stands for the unknown facts it comes from, and `category` for the facts that leave
+the category open; the Child-Pugh items count only while the class itself is unknown (with
+no lab known, the class is asked for instead). The paths below are data: the Python path
+reads them for one patient (`missing_by_table`), and the Polars and SQL engines build their
+expressions from the same paths, so every backend lists exactly the same facts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from livertx.engine.conditions import (
+    CATEGORY_COLUMN,
+    CHILD_PUGH_INPUTS,
+    CHILD_PUGH_LABS,
+    DERIVED_INPUTS,
+    columns_of,
+    facts_behind,
+)
+from livertx.knowledge.model import DecisionTable
+from livertx.knowledge.pack import Pack
+from livertx.vocabulary import FACTS
+
+UNKNOWN_FIT = "unknown"
+
+
+@dataclass(frozen=True)
+class Path:
+    """One way a fact keeps a table's outcome open: the table is blocked at one of `rows`
+    and (when `through` is not empty) one of these derived columns, or the category, is
+    unknown too."""
+
+    output: str  # "category" or "fit"
+    column: str  # the table's output column
+    rule_column: str
+    rows: tuple[str, ...]
+    through: tuple[str, ...]  # empty: the fact is named directly by a row
+
+
+def rule_column(table: DecisionTable) -> str:
+    return "category_rule" if table.output == "category" else f"rule_{table.option}"
+
+
+def category_facts(pack: Pack) -> frozenset[str]:
+    """The facts the category rests on."""
+    return frozenset().union(*(facts_behind(columns_of(r.when))
+                               for r in pack.category_table.rules))
+
+
+def through_columns(fact: str, table: DecisionTable, rows: tuple[str, ...]) -> tuple[str, ...]:
+    """The derived columns (or `category`) a fact reaches these rows through; empty when it
+    is named directly (then it counts whenever it is unknown)."""
+    direct, derived = False, set()
+    for rule in table.rules:
+        if rule.id not in rows:
+            continue
+        columns = columns_of(rule.when)
+        direct |= fact in columns
+        derived |= {c for c in columns if fact in DERIVED_INPUTS.get(c, ())}
+        if CATEGORY_COLUMN in columns and fact not in columns:
+            derived.add(CATEGORY_COLUMN)
+    return () if direct or not derived else tuple(sorted(derived))
+
+
+def missing_paths(pack: Pack) -> tuple[tuple[str, tuple[Path, ...]], ...]:
+    """(fact, its paths) for every fact some table rests on, in vocabulary order (cached
+    on the pack)."""
+    cached: tuple[tuple[str, tuple[Path, ...]], ...] | None = pack._cache.get("missing_paths")
+    if cached is not None:
+        return cached
+    behind = category_facts(pack)
+    out = []
+    for fact in FACTS:
+        paths = []
+        for table in pack.tables:
+            rows = tuple(r.id for r in table.rules
+                         if fact in facts_behind(columns_of(r.when), behind))
+            if rows:
+                paths.append(Path(table.output, table.column, rule_column(table), rows,
+                                  through_columns(fact, table, rows)))
+        if paths:
+            out.append((fact, tuple(paths)))
+    result = tuple(out)
+    pack._cache["missing_paths"] = result
+    return result
+
+
+def asked_for(fact: str, row: Mapping[str, Any]) -> bool:
+    """Whether an unknown fact is one to ask for (the Child-Pugh rule above)."""
+    if row.get(fact) is not None:
+        return False
+    if fact in CHILD_PUGH_INPUTS and row.get("cp_class") is not None:
+        return False
+    return not (fact in CHILD_PUGH_LABS
+                and all(row.get(lab) is None for lab in CHILD_PUGH_LABS))
+
+
+def is_open(path: Path, row: Mapping[str, Any]) -> bool:
+    """Whether the path holds for a row: its table blocked at one of its rows (and the
+    derived value or category it goes through unknown)."""
+    value = row.get(path.column)
+    blocked = value is None if path.output == "category" else value == UNKNOWN_FIT
+    return (blocked and row.get(path.rule_column) in path.rows
+            and (not path.through or any(row.get(c) is None for c in path.through)))
+
+
+def missing_by_table(row: Mapping[str, Any], pack: Pack) -> dict[str, list[str]]:
+    """For one evaluated row: each open table's output column -> its missing facts."""
+    out: dict[str, list[str]] = {}
+    for fact, paths in missing_paths(pack):
+        if not asked_for(fact, row):
+            continue
+        for path in paths:
+            if is_open(path, row):
+                out.setdefault(path.column, [])
+                if fact not in out[path.column]:
+                    out[path.column].append(fact)
+    return out
+
+
+def missing(row: Mapping[str, Any], pack: Pack) -> list[str]:
+    """The union over every table, in vocabulary order (the cohort's `missing` column)."""
+    found = {f for facts in missing_by_table(row, pack).values() for f in facts}
+    return [f for f in FACTS if f in found]
+
+
+__all__ = ["Path", "asked_for", "category_facts", "is_open", "missing", "missing_by_table",
+           "missing_paths", "rule_column", "through_columns"]
