@@ -25,7 +25,7 @@ from livertx.cds.cards import cards_for, problem_card
 from livertx.cds.cors import CdsCorsMiddleware
 from livertx.cds.prefetch import DataUnavailable, as_bundle, gather
 from livertx.cds.service import HOOK, SERVICE_ID, discovery
-from livertx.engine.batch import BatchAssessor, Lru
+from livertx.engine.serving import Assessor, Lru
 from livertx.errors import FhirError, FieldError, InvalidInput
 from livertx.fhir import MappedPatient, bundle_to_patient
 from livertx.patient import parse_patient
@@ -129,7 +129,7 @@ class FeedbackRequest(_Open):
 # --- wiring --------------------------------------------------------------------------------
 
 def install(app: FastAPI, settings: Any) -> None:
-    """CORS on /cds-services, the token verifier, the batching assessor and caches."""
+    """CORS on /cds-services, the token verifier, the assessor and caches."""
     app.add_middleware(CdsCorsMiddleware)
     app.state.cds_verifier = TokenVerifier(getattr(settings, "cds_trusted_issuers", {}) or {})
     app.state.cds_assessor = None  # made on first use, with the app's pack
@@ -144,10 +144,10 @@ def _verifier(request: Request) -> TokenVerifier:
     return verifier
 
 
-def _assessor(request: Request) -> BatchAssessor:
+def _assessor(request: Request) -> Assessor:
     assessor = getattr(request.app.state, "cds_assessor", None)
     if assessor is None:
-        assessor = request.app.state.cds_assessor = BatchAssessor(request.app.state.pack)
+        assessor = request.app.state.cds_assessor = Assessor(request.app.state.pack)
     return assessor
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from livertx.engine.batch import BatchAssessor
+from livertx.engine.serving import Assessor
 from livertx.errors import InvalidInput
 from livertx.knowledge.pack import Pack
 from livertx.patient import parse_patient
@@ -49,7 +49,7 @@ async def _assess_timed(request: Request, patient: dict[str, Any]) -> tuple[dict
     """
     assessor = getattr(request.app.state, "web_assessor", None)
     if assessor is None:
-        assessor = request.app.state.web_assessor = BatchAssessor(_pack(request), cache_size=0)
+        assessor = request.app.state.web_assessor = Assessor(_pack(request), cache_size=0)
     started = time.perf_counter()
     result = await assessor.assess(parse_patient(patient))
     return result, (time.perf_counter() - started) * 1000
