@@ -6,14 +6,12 @@ objects allow extra keys; the documented ones are typed.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from livertx.knowledge.model import PackInfo
+from livertx.knowledge.model import Fit, PackInfo
 from livertx.knowledge.model import Section as SectionInfo  # a section as the pack states it
-
-Fit = Literal["primary", "alternative", "not_advised", "unknown"]
 
 
 class _Open(BaseModel):

@@ -7,7 +7,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
 import polars as pl
 
@@ -18,7 +17,6 @@ from livertx.cohort.mapping import load_mapping
 from livertx.cohort.plan import ERROR, build_plan, reserved_columns
 from livertx.knowledge.pack import Pack, load_pack
 
-Engine = Literal["polars", "duckdb", "spark"]
 ENGINES: tuple[str, ...] = ("polars", "duckdb", "spark")
 Step = Callable[[str], None]
 

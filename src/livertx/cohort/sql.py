@@ -1,4 +1,4 @@
-"""The cohort as one SQL query (DuckDB dialect; Spark SQL via sqlglot), built from the pack.
+"""The cohort as one SQL query (DuckDB), built from the pack and the score library.
 
 Decision rows are the pack's own `when` text, unchanged: standard SQL. Everything else is
 written here:
@@ -208,7 +208,7 @@ def agreement_steps(query: Query, plan: CohortPlan, candidates: str) -> None:
     query.columns = columns
 
 
-def missing_sql(plan: CohortPlan, *, arrow_lambda: bool = False) -> str:
+def missing_sql(plan: CohortPlan) -> str:
     """Twin of `livertx.engine.frames.missing_expression`."""
     items = []
     for fact, paths in plan.missing_paths:
@@ -227,7 +227,7 @@ def missing_sql(plan: CohortPlan, *, arrow_lambda: bool = False) -> str:
         if fact in CHILD_PUGH_LABS:
             unknown += " AND (" + " OR ".join(f"{lab} IS NOT NULL" for lab in CHILD_PUGH_LABS) + ")"
         items.append(f"CASE WHEN {unknown} AND ({' OR '.join(ways)}) THEN {literal(fact)} END")
-    keep = "x -> x IS NOT NULL" if arrow_lambda else "lambda x: x IS NOT NULL"
+    keep = "lambda x: x IS NOT NULL"
     return f"list_filter([{', '.join(items)}], {keep})"
 
 
@@ -276,13 +276,13 @@ def keys_query(plan: CohortPlan, source: str, columns: list[str]) -> str:
 
 
 def cohort_query(plan: CohortPlan, source: str, columns: list[str], candidates: str,
-                 *, order_by: str | None = None, arrow_lambda: bool = False) -> str:
+                 ) -> str:
     """Every row: the input's columns, derived values, decisions, missing, error."""
     query = _base(source, columns)
     decision_steps(query, plan)
     query.step(**{KEY: key_sql(plan)})
     agreement_steps(query, plan, candidates)
-    query.step(**{MISSING: missing_sql(plan, arrow_lambda=arrow_lambda)})
+    query.step(**{MISSING: missing_sql(plan)})
     last = f"s{len(query.ctes) - 1}"
     valid = f"q.{ERROR} IS NULL"
     select = [f"q.{_orig(c)} AS {quote(c)}" for c in columns]
@@ -294,7 +294,7 @@ def cohort_query(plan: CohortPlan, source: str, columns: list[str], candidates: 
                           f"AS {CANDIDATES}")
         else:
             select.append(f"CASE WHEN {valid} THEN q.{quote(name)} END AS {quote(name)}")
-    order = f" ORDER BY q.{order_by}" if order_by else f" ORDER BY q.{ROW}"
+    order = f" ORDER BY q.{ROW}"
     return query.sql(f"SELECT {', '.join(select)} FROM {last} AS q{order}")
 
 

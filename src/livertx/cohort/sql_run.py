@@ -1,4 +1,4 @@
-"""The SQL engines: DuckDB (reads Parquet/CSV itself) and Spark SQL, the same query text.
+"""The DuckDB engine: the cohort query (`livertx.cohort.sql`) over Parquet/CSV files.
 
 Both run in two passes like the Polars engine: the distinct candidate keys of open rows,
 then every row joined with the candidates of its key. A mapping or `--units si` is
@@ -24,7 +24,6 @@ from livertx.cohort.plan import CANDIDATES, KEY, CohortPlan
 from livertx.knowledge.pack import Pack
 from livertx.vocabulary import FIELD_BY_NAME
 
-ROW = "_cohort_row"
 _DUCK_CSV_TYPES = {"int": "BIGINT", "float": "DOUBLE", "bool": "BOOLEAN", "enum": "VARCHAR"}
 
 
@@ -111,4 +110,4 @@ def _run_duckdb(path: Path, fmt: str, columns: list[str], temporary: Path, out_f
         con.close()
 
 
-__all__ = ["CANDIDATES", "ROW", "duckdb_source", "run_sql"]
+__all__ = ["CANDIDATES", "duckdb_source", "run_sql"]

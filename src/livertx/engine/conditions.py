@@ -1,7 +1,7 @@
 """Decision-table conditions: SQL expressions over vocabulary and derived columns.
 
-The same text runs on every engine (Polars `sql_expr`, DuckDB, Spark SQL), so only a
-small, portable subset is allowed: AND, OR, NOT, comparisons, IN, BETWEEN, columns,
+The compiler (`livertx.compiler`) turns the same text into Python, Polars and SQL, so only
+a small, portable subset is allowed: AND, OR, NOT, comparisons, IN, BETWEEN, columns,
 numbers, strings, TRUE/FALSE. No IS [NOT] NULL/TRUE: unknown is handled by SQL's
 three-valued logic and the hit policy, never by a condition that tests for it.
 """
@@ -9,8 +9,9 @@ three-valued logic and the hit policy, never by a condition that tests for it.
 from __future__ import annotations
 
 import functools
-import re
 
+from livertx.compiler import nodes
+from livertx.compiler.parse import parse
 from livertx.scores import DERIVED_COLUMNS, library
 from livertx.vocabulary import FACTS, FIELD_BY_NAME, QUALIFIERS
 
@@ -34,26 +35,15 @@ def uses_child_pugh_class(columns: frozenset[str] | set[str]) -> bool:
 KNOWN_COLUMNS: frozenset[str] = frozenset(FACTS + QUALIFIERS + DERIVED_COLUMNS
                                           + (CATEGORY_COLUMN,))
 
-_KEYWORDS = {"and", "or", "not", "in", "between", "true", "false"}
-_STRING = re.compile(r"'(?:[^']|'')*'")
-_WORD = re.compile(r"\b[A-Za-z_][A-Za-z0-9_]*\b")
-_NUMBER_AFTER_COLUMN = re.compile(
-    r"\b([a-z_][a-z0-9_]*)\s*(?:<=|>=|<>|!=|=|<|>)\s*(-?[0-9]+(?:\.[0-9]+)?)")
-
-
 @functools.cache
 def columns_of(condition: str) -> frozenset[str]:
-    """The column names a condition mentions (strings and keywords left out)."""
-    bare = _STRING.sub("''", condition)
-    return frozenset(w for w in _WORD.findall(bare) if w.lower() not in _KEYWORDS)
+    """The column names a condition reads (from its compiled plan)."""
+    return nodes.columns(parse(condition))
 
 
 def thresholds_of(condition: str) -> dict[str, set[float]]:
     """Numbers each column is compared with (`largest_tumor_cm > 5` gives {5})."""
-    found: dict[str, set[float]] = {}
-    for column, number in _NUMBER_AFTER_COLUMN.findall(condition):
-        found.setdefault(column, set()).add(float(number))
-    return found
+    return nodes.thresholds(parse(condition))
 
 
 def facts_behind(columns: frozenset[str] | set[str],
