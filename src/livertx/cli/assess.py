@@ -17,9 +17,12 @@ out = Console()
 
 
 class Format(str, Enum):
+    """The renderers of `livertx.render.registry` (a test checks the two lists agree)."""
+
     text = "text"
     json = "json"
     markdown = "markdown"
+    cds = "cds"
 
 
 def _print_markdown(text: str) -> None:
@@ -35,7 +38,8 @@ def _print_json(data: Any) -> None:
 def assess_command(
     source: str = typer.Argument(..., metavar="FILE|-", help="Patient JSON (vocabulary keys), "
                                  "or a FHIR R4 Bundle with --fhir; '-' reads standard input."),
-    format: Format = typer.Option(Format.text, "--format", "-f", help="text, json or markdown"),
+    format: Format = typer.Option(Format.text, "--format", "-f",
+                                  help="text, json, markdown or cds (CDS Hooks cards)"),
     fhir: bool = typer.Option(False, "--fhir", help="The input is a FHIR R4 Bundle."),
     pack_path: Path | None = typer.Option(None, "--pack", help="A knowledge pack folder."),
 ) -> None:
@@ -54,16 +58,12 @@ def assess_command(
     result = guarded(lambda: assess(data, pack))
     if provenance is not None:
         result["fhir"] = provenance
-    if format is Format.json:
-        _print_json(result)
-        return
-    from livertx.render import assessment_markdown
+    from livertx.render.registry import render
 
-    text = assessment_markdown(result, pack)
-    if format is Format.markdown:
-        typer.echo(text)
+    if format is Format.text:  # to the terminal through Rich itself (its width, colours)
+        _print_markdown(render("markdown", result, pack))
     else:
-        _print_markdown(text)
+        typer.echo(render(format.value, result, pack))
 
 
 class Ascites(str, Enum):

@@ -7,8 +7,8 @@ written here:
 - Twin of `livertx.engine.frames` hit policy "first": `CASE WHEN c IS NULL THEN <unknown>
   WHEN c THEN <outcome> ...`; a CASE branch is taken only when its condition is TRUE, so
   NULL (unknown) never falls through as FALSE.
-- Twin of `missing_expression` (from `plan.missing_paths`), the row checks (`checks.py`)
-  and the candidate key (`plan.key_parts`).
+- Twin of the row checks (`checks.py`) and the candidate key (`plan.key_parts`); the
+  agreed fits and `missing` come after, from the Polars engine's own code.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from livertx.cohort import checks
 from livertx.cohort.plan import CANDIDATES, ERROR, KEY, MISSING, CohortPlan, KeyPart
 from livertx.compiler.sql import compile_sql
-from livertx.engine.conditions import CHILD_PUGH_INPUTS, CHILD_PUGH_LABS
 from livertx.engine.frames import CompiledTable
 from livertx.engine.rows import UNKNOWN_FIT
 from livertx.scores import DERIVED_COLUMNS, library
@@ -170,67 +169,6 @@ def option_steps(query: Query, plan: CohortPlan) -> None:
     query.step(**outcomes)
 
 
-ROW = "_cohort_row"
-
-
-def agreement_steps(query: Query, plan: CohortPlan, candidates: str) -> None:
-    """Twin of `polars_engine.agree_over_candidates`: join each row's candidate categories;
-    an open row's option whose fit is the same known value under every candidate category
-    takes it, with the first candidate's rule (category table order)."""
-    fits = [c for t in plan.compiled.options for c in (t.column, t.rule_column)]
-    last = len(query.ctes) - 1
-    query.ctes.append(f"SELECT s{last}.*, k.{CANDIDATES} AS {CANDIDATES}, row_number() OVER () "
-                      f"AS {ROW} FROM s{last} LEFT JOIN {candidates} AS k ON s{last}.{KEY} = "
-                      f"k.{KEY}")
-    query.columns += [CANDIDATES, ROW]
-    joined, columns = len(query.ctes) - 1, list(query.columns)
-    kept = [c for c in columns if c not in fits and c not in ("category", CANDIDATES)]
-    query.ctes.append(f"SELECT {', '.join(quote(c) for c in kept)}, unnest({CANDIDATES}) AS "
-                      f"category FROM s{joined} WHERE category IS NULL AND {ERROR} IS NULL")
-    query.columns = [*kept, "category"]
-    option_steps(query, plan)
-    order = " ".join(f"WHEN {literal(c)} THEN {i}" for i, c in enumerate(plan.categories))
-    agreed = []
-    for table in plan.compiled.options:
-        fit = quote(table.column)
-        same = f"count(DISTINCT {fit}) = 1 AND min({fit}) <> {literal(UNKNOWN_FIT)}"
-        for column in (table.column, table.rule_column):
-            agreed.append(f"CASE WHEN {same} THEN arg_min({quote(column)}, _pos) END AS "
-                          f"{quote(column + '|agreed')}")
-    tried = len(query.ctes) - 1
-    query.ctes.append(f"SELECT {ROW}, {', '.join(agreed)} FROM (SELECT *, CASE category "
-                      f"{order} END AS _pos FROM s{tried}) GROUP BY {ROW}")
-    found = len(query.ctes) - 1
-    replaced = ", ".join(f"COALESCE(a.{quote(c + '|agreed')}, o.{quote(c)}) AS {quote(c)}"
-                         for c in fits)
-    query.ctes.append(f"SELECT o.* REPLACE ({replaced}) FROM s{joined} AS o LEFT JOIN s{found} "
-                      f"AS a ON o.{ROW} = a.{ROW}")
-    query.columns = columns
-
-
-def missing_sql(plan: CohortPlan) -> str:
-    """Twin of `livertx.engine.frames.missing_expression`."""
-    items = []
-    for fact, paths in plan.missing_paths:
-        ways = []
-        for path in paths:
-            is_open = ("category IS NULL" if path.output == "category"
-                       else f"{path.column} = {literal(UNKNOWN_FIT)}")
-            rows = ", ".join(literal(r) for r in path.rows)
-            way = f"({is_open} AND {path.rule_column} IN ({rows})"
-            if path.through:
-                way += " AND (" + " OR ".join(f"{c} IS NULL" for c in path.through) + ")"
-            ways.append(way + ")")
-        unknown = f"{fact} IS NULL"
-        if fact in CHILD_PUGH_INPUTS:  # only while the class itself is unknown
-            unknown += " AND cp_class IS NULL"
-        if fact in CHILD_PUGH_LABS:
-            unknown += " AND (" + " OR ".join(f"{lab} IS NOT NULL" for lab in CHILD_PUGH_LABS) + ")"
-        items.append(f"CASE WHEN {unknown} AND ({' OR '.join(ways)}) THEN {literal(fact)} END")
-    keep = "lambda x: x IS NOT NULL"
-    return f"list_filter([{', '.join(items)}], {keep})"
-
-
 def _key_code(part: KeyPart) -> str:
     name = part.name
     if part.kind == "bool":
@@ -275,27 +213,26 @@ def keys_query(plan: CohortPlan, source: str, columns: list[str]) -> str:
                      f"WHERE category IS NULL AND {ERROR} IS NULL")
 
 
-def cohort_query(plan: CohortPlan, source: str, columns: list[str], candidates: str,
-                 ) -> str:
-    """Every row: the input's columns, derived values, decisions, missing, error."""
+def cohort_query(plan: CohortPlan, source: str, columns: list[str], candidates: str) -> str:
+    """Every row, as the Polars engine's `assess_rows` reads it: the input's columns under
+    `polars_engine.ORIGINAL`, the vocabulary, derived values, decisions, the candidates of
+    its key, the row-check flag and `error`. The fits the candidates agree on and `missing`
+    are added by the same code as in the Polars engine (`sql_run`)."""
+    from livertx.cohort.polars_engine import CHECKS
+    from livertx.cohort.polars_engine import ORIGINAL as POLARS_ORIGINAL
+
     query = _base(source, columns)
     decision_steps(query, plan)
     query.step(**{KEY: key_sql(plan)})
-    agreement_steps(query, plan, candidates)
-    query.step(**{MISSING: missing_sql(plan)})
     last = f"s{len(query.ctes) - 1}"
-    valid = f"q.{ERROR} IS NULL"
-    select = [f"q.{_orig(c)} AS {quote(c)}" for c in columns]
-    for name in plan.output_columns:
-        if name == ERROR:
-            select.append(f"q.{ERROR}")
-        elif name == CANDIDATES:
-            select.append(f"CASE WHEN {valid} AND q.category IS NULL THEN q.{CANDIDATES} END "
-                          f"AS {CANDIDATES}")
-        else:
-            select.append(f"CASE WHEN {valid} THEN q.{quote(name)} END AS {quote(name)}")
-    order = f" ORDER BY q.{ROW}"
-    return query.sql(f"SELECT {', '.join(select)} FROM {last} AS q{order}")
+    select = [f"q.{_orig(c)} AS {quote(POLARS_ORIGINAL + c)}" for c in columns]
+    select += [f"q.{quote(s.name)}" for s in FIELDS]
+    select += [f"q.{quote(name)}" for name in plan.output_columns
+               if name not in (ERROR, CANDIDATES, MISSING)]
+    select += [f"k.{CANDIDATES}", f"CASE WHEN q.{ERROR} IS NULL THEN 0 ELSE 1 END AS {CHECKS}",
+               f"q.{ERROR}"]
+    return query.sql(f"SELECT {', '.join(select)} FROM {last} AS q LEFT JOIN {candidates} "
+                     f"AS k ON q.{KEY} = k.{KEY}")
 
 
-__all__ = ["DERIVED_COLUMNS", "MISSING", "cohort_query", "keys_query", "literal", "quote"]
+__all__ = ["DERIVED_COLUMNS", "cohort_query", "keys_query", "literal", "quote"]

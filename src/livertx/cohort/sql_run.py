@@ -1,5 +1,9 @@
 """The DuckDB engine: the cohort query (`livertx.cohort.sql`) over Parquet/CSV files.
 
+DuckDB computes the score library and the decision tables (compiled to SQL); its rows
+stream in slices through the Polars engine's last steps (the fits the candidates agree on,
+`missing`, the output columns), so memory stays bounded and both engines share that code.
+
 Both run in two passes like the Polars engine: the distinct candidate keys of open rows,
 then every row joined with the candidates of its key. A mapping or `--units si` is
 applied first by Polars (streamed into a temporary Parquet file beside the output).
@@ -21,6 +25,8 @@ from livertx.cohort import io, sql
 from livertx.cohort.candidates import candidates_for_keys
 from livertx.cohort.errors import CohortError
 from livertx.cohort.plan import CANDIDATES, KEY, CohortPlan
+from livertx.cohort.polars_engine import agree_over_candidates, finish
+from livertx.cohort.polars_run import SLICE_ROWS, _writer
 from livertx.knowledge.pack import Pack
 from livertx.vocabulary import FIELD_BY_NAME
 
@@ -93,15 +99,16 @@ def _run_duckdb(path: Path, fmt: str, columns: list[str], temporary: Path, out_f
         step("assessing and writing")
         t2 = time.perf_counter()
         query = sql.cohort_query(plan, source, columns, "livertx_candidates")
-        if out_format == "csv":
-            lists = ", ".join(f"array_to_string({c}, '{io.LIST_SEPARATOR}') AS {c}"
-                              for c in ("category_candidates", "missing"))
-            query = f"SELECT * REPLACE ({lists}) FROM ({query})"
-            options = "FORMAT csv, HEADER true"
-        else:
-            options = "FORMAT parquet, COMPRESSION lz4_raw"
         try:
-            con.execute(f"COPY ({query}) TO {sql.literal(str(temporary))} ({options})")
+            relation = con.sql(query)
+            assert relation is not None  # a SELECT always gives a relation
+            reader = relation.to_arrow_reader(SLICE_ROWS)
+            with _writer(temporary, out_format) as write:
+                for batch in reader:
+                    frame = pl.from_arrow(batch)
+                    assert isinstance(frame, pl.DataFrame)
+                    write(finish(agree_over_candidates(frame.lazy(), plan), plan, columns)
+                          .collect())
         except duckdb.Error as exc:
             raise CohortError(f"input {path}: {_first_line(exc)}") from None
         result.timings.update(keys=t1 - t0, candidates=t2 - t1,

@@ -122,7 +122,7 @@ def _category(row: dict[str, Any], pack: Pack, table: RowTable,
     rule = next(r for r in table.table.rules if r.id == rule_id)
     if category_id is not None:
         return {"id": category_id, "name": pack.category(category_id).name, "rule": rule_id,
-                "reasons": [_reason(rule)], "candidates": []}
+                "reasons": [_reason(rule)], "candidates": [], "missing": []}
     candidates = [{**c, "name": pack.category(c["id"]).name,
                    "note": _candidate_note(pack, c["id"], row)} for c in found]
     deciding = _union([list(c["requires"]) for c in candidates])

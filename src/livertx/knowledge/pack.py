@@ -157,6 +157,22 @@ def load_pack(path: Path | str | None = None) -> Pack:
     return pack
 
 
+def guidelines() -> tuple[str, ...]:
+    """The ids of the embedded packs (one folder each)."""
+    return tuple(sorted(p.name for p in PACKS_DIR.iterdir() if (p / "pack.yaml").exists()))
+
+
+@functools.cache
+def load_guideline(guideline: str = DEFAULT_PACK) -> Pack:
+    """An embedded pack by its id (loaded once)."""
+    if guideline == DEFAULT_PACK:
+        return _default_pack()
+    if guideline not in guidelines():
+        raise PackError([(f"guideline {guideline!r} is not known; available: "
+                         f"{', '.join(guidelines())}")])
+    return load_pack(PACKS_DIR / guideline)
+
+
 @functools.cache
 def _default_pack() -> Pack:
     from livertx.knowledge.validate import check_static

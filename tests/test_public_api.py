@@ -1,0 +1,77 @@
+"""The typed public call and the renderer registry (issue 10).
+
+`livertx.assess(patient, guideline=...)` returns the typed `Assessment`; its dump is the
+same JSON every surface shows; the views are registered by name, and the CLI offers
+exactly the registered ones.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from test_engine_properties import SETTINGS, patients
+from typer.testing import CliRunner
+
+import livertx
+from livertx.cli import app
+from livertx.cli.assess import Format
+from livertx.contract import Assessment
+from livertx.engine.assess import assess as assess_json
+from livertx.errors import InvalidInput, PackError
+from livertx.knowledge import load_pack
+from livertx.render.registry import RENDERERS, render
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def _example(name: str) -> dict[str, Any]:
+    return json.loads((EXAMPLES / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def test_assess_is_typed_and_dumps_to_the_cli_json() -> None:
+    result = livertx.assess(_example("early"))
+    assert isinstance(result, Assessment)
+    assert result.category.id == "potentially_resectable"
+    assert [o.id for o in result.options if o.fit == "primary"] == ["partial_hepatectomy"]
+    assert result.derived.child_pugh.class_ == "A"
+    cli = CliRunner().invoke(app, ["assess", str(EXAMPLES / "early.json"), "--format", "json"])
+    assert cli.exit_code == 0, cli.output
+    assert result.model_dump(by_alias=True) == json.loads(cli.stdout)
+
+
+@SETTINGS
+@given(patients())
+def test_the_typed_contract_keeps_every_key_of_the_json(row: dict) -> None:
+    patient = {k: v for k, v in row.items() if v is not None}
+    assert livertx.assess(patient).model_dump(by_alias=True) == assess_json(patient)
+
+
+def test_an_unknown_guideline_names_the_known_ones() -> None:
+    with pytest.raises(PackError, match="available: acs-2017"):
+        livertx.assess({}, guideline="nccn-2031")
+
+
+def test_bad_input_names_the_field() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        livertx.assess({"tumor_count": 0})
+    assert caught.value.errors[0].field == "tumor_count"
+
+
+def test_the_cli_offers_exactly_the_registered_views() -> None:
+    assert {f.value for f in Format} == set(RENDERERS)
+
+
+def test_the_cds_view_carries_the_safety_cards() -> None:
+    patient = {**_example("advanced"), "ecog": 3}
+    cards = json.loads(render("cds", assess_json(patient), load_pack()))["cards"]
+    assert cards[0]["indicator"] == "info" and "advanced cancer" in cards[0]["summary"]
+    assert any(c["summary"].startswith("Safety note (2022-03)") for c in cards)
+
+
+def test_the_markdown_view_is_the_handout() -> None:
+    text = render("markdown", assess_json(_example("advanced")), load_pack())
+    assert text.startswith("# Treatment options") and "## Main options" in text
