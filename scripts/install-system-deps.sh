@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Debian packages the test suite drives for real: Chromium (browser tests) and a Java
-# runtime (the Spark engine). Installed only when missing; needs root for apt-get.
+# Debian packages the test suite drives for real: Chromium (browser tests), a Java
+# runtime (the Spark engine) and the PostgreSQL server (`livertx sql --dialect postgres`
+# runs on a real server). Installed only when missing; needs root for apt-get.
 set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v java >/dev/null 2>&1 || need+=(openjdk-17-jre-headless)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi

@@ -17,9 +17,8 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from livertx.cohort import checks
-from livertx.cohort.plan import CANDIDATES, ERROR, KEY, MISSING, CohortPlan, KeyPart
-from livertx.engine.conditions import CHILD_PUGH_INPUTS, CHILD_PUGH_LABS
-from livertx.engine.frames import CompiledTable
+from livertx.cohort.plan import CANDIDATES, ERROR, KEY, CohortPlan, KeyPart
+from livertx.engine.frames import CompiledTable, missing_from_paths
 from livertx.engine.rows import UNKNOWN_FIT, condition_column
 from livertx.scores import DERIVED_COLUMNS, derive
 from livertx.vocabulary import FIELDS, FieldSpec
@@ -145,35 +144,9 @@ def _outcomes(plan: CohortPlan, table: CompiledTable) -> list[pl.Expr]:
     return [_chain(table, outcome, by_row=False), _chain(table, rule, by_row=True)]
 
 
-@functools.cache
-def _missing_lookup(facts: tuple[str, ...]) -> pl.Series:
-    """Every combination of missing facts, indexed by its bit mask."""
-    lists = [[f for i, f in enumerate(facts) if mask >> i & 1] for mask in range(1 << len(facts))]
-    return pl.Series(MISSING, lists, dtype=pl.List(pl.String))
-
-
 def missing_expression(plan: CohortPlan) -> pl.Expr:
-    """Twin of `livertx.engine.frames.missing_expression` (same facts, same order)."""
-    bits = []
-    for i, (fact, paths) in enumerate(plan.missing_paths):
-        ways = []
-        for path in paths:
-            is_open = (pl.col("category").is_null() if path.output == "category"
-                       else pl.col(path.column) == UNKNOWN_FIT)
-            way = is_open & pl.col(path.rule_column).is_in(list(path.rows))
-            if path.through:
-                way = way & pl.any_horizontal([pl.col(c).is_null() for c in path.through])
-            ways.append(way)
-        unknown = pl.col(fact).is_null()
-        if fact in CHILD_PUGH_INPUTS:  # only while the class itself is unknown
-            unknown = unknown & pl.col("cp_class").is_null()
-        if fact in CHILD_PUGH_LABS:  # with no lab known, the class is asked for instead
-            unknown = unknown & pl.any_horizontal(
-                [pl.col(lab).is_not_null() for lab in CHILD_PUGH_LABS])
-        bits.append(pl.when(unknown & pl.any_horizontal(ways)).then(1 << i).otherwise(0))
-    mask = pl.sum_horizontal(bits).cast(pl.UInt32)
-    facts = tuple(fact for fact, _ in plan.missing_paths)
-    return pl.lit(_missing_lookup(facts)).gather(mask).alias(MISSING)
+    """`livertx.engine.missing`, as `livertx.engine.frames` computes it."""
+    return missing_from_paths(plan.missing_paths)
 
 
 def _key_code(part: KeyPart) -> pl.Expr:

@@ -26,10 +26,11 @@ from livertx.cohort.candidates import candidates_for_keys
 from livertx.cohort.errors import CohortError
 from livertx.cohort.plan import CANDIDATES, KEY, CohortPlan
 from livertx.cohort.polars_engine import agree_over_candidates, finish
-from livertx.cohort.polars_run import SLICE_ROWS, _writer
+from livertx.cohort.polars_run import _writer
 from livertx.knowledge.pack import Pack
 from livertx.vocabulary import FIELD_BY_NAME
 
+DUCKDB_BATCH_ROWS = 131_072  # rows per Arrow batch from DuckDB: small batches bound memory
 _DUCK_CSV_TYPES = {"int": "BIGINT", "float": "DOUBLE", "bool": "BOOLEAN", "enum": "VARCHAR"}
 
 
@@ -102,7 +103,7 @@ def _run_duckdb(path: Path, fmt: str, columns: list[str], temporary: Path, out_f
         try:
             relation = con.sql(query)
             assert relation is not None  # a SELECT always gives a relation
-            reader = relation.to_arrow_reader(SLICE_ROWS)
+            reader = relation.to_arrow_reader(DUCKDB_BATCH_ROWS)
             with _writer(temporary, out_format) as write:
                 for batch in reader:
                     frame = pl.from_arrow(batch)
