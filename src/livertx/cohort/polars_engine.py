@@ -12,19 +12,16 @@ values (checked by `tests/test_differential.py`):
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
 
 import polars as pl
 
 from livertx.cohort import checks
 from livertx.cohort.plan import CANDIDATES, ERROR, KEY, CohortPlan, KeyPart
+from livertx.compiler.polars import compile_polars
 from livertx.engine.frames import CompiledTable, missing_from_paths
-from livertx.engine.rows import UNKNOWN_FIT, condition_column
+from livertx.engine.hit_policy import UNKNOWN_FIT, outcome_node
 from livertx.scores import DERIVED_COLUMNS, derive
 from livertx.vocabulary import FIELDS, FieldSpec
-
-if TYPE_CHECKING:
-    from polars.expr.whenthen import ChainedThen, Then
 
 ORIGINAL = "__in|"  # prefix of the input's own columns while the engine runs
 _DTYPES = {"bool": pl.Boolean, "int": pl.Int32, "float": pl.Float64, "enum": pl.String}
@@ -124,24 +121,12 @@ def _error_text(messages: list[pl.Expr], rows: pl.Series) -> pl.Series:
     return out.scatter(texts["_row"], texts[ERROR])
 
 
-def _chain(table: CompiledTable, dtype: pl.DataType, *, by_row: bool) -> pl.Expr:
-    """Twin of `livertx.engine.frames._chain` with typed (Enum) literals."""
-    unknown = None if table.table.output == "category" else UNKNOWN_FIT
-    expr: Then | ChainedThen | None = None
-    for rule in table.table.rules:
-        c = pl.col(condition_column(rule.id))
-        blocked = pl.lit(rule.id if by_row else unknown, dtype)
-        expr = (pl.when(c.is_null()) if expr is None else expr.when(c.is_null())).then(blocked)
-        expr = expr.when(c).then(pl.lit(rule.id if by_row else rule.outcome, dtype))
-    assert expr is not None
-    return expr.otherwise(pl.lit(None, dtype)).alias(table.rule_column if by_row else
-                                                     table.column)
-
-
 def _outcomes(plan: CohortPlan, table: CompiledTable) -> list[pl.Expr]:
     outcome = pl.Enum(plan.outcomes(table))
     rule = pl.Enum(plan.rule_ids(table))
-    return [_chain(table, outcome, by_row=False), _chain(table, rule, by_row=True)]
+    return [compile_polars(outcome_node(table.table)).cast(outcome).alias(table.column),
+            compile_polars(outcome_node(table.table, deciding_rule=True)).cast(rule)
+            .alias(table.rule_column)]
 
 
 def missing_expression(plan: CohortPlan) -> pl.Expr:

@@ -17,9 +17,10 @@ from dataclasses import dataclass
 
 from livertx.cohort import checks
 from livertx.cohort.plan import CANDIDATES, ERROR, KEY, MISSING, CohortPlan, KeyPart
+from livertx.compiler.parse import parse
 from livertx.compiler.sql import compile_sql
 from livertx.engine.frames import CompiledTable
-from livertx.engine.rows import UNKNOWN_FIT
+from livertx.engine.hit_policy import condition_column, outcome_node
 from livertx.scores import DERIVED_COLUMNS, library
 from livertx.vocabulary import FIELDS, FieldSpec
 
@@ -125,32 +126,23 @@ def derived_steps(query: Query) -> None:
 
 # --- decision tables -----------------------------------------------------------------
 
-def _condition_name(table_index: int, row_index: int) -> str:
-    return f"_c_{table_index}_{row_index}"
+def _conditions(table: CompiledTable) -> dict[str, str]:
+    """Each row's condition, compiled by the SQL backend, in its condition column."""
+    return {condition_column(rule.id): compile_sql(parse(rule.when))
+            for rule in table.table.rules}
 
 
-def _conditions(index: int, table: CompiledTable) -> dict[str, str]:
-    return {_condition_name(index, i): f"({rule.when})"
-            for i, rule in enumerate(table.table.rules)}
-
-
-def _chain(index: int, table: CompiledTable, *, by_row: bool) -> str:
-    """Twin of `livertx.engine.frames._chain`."""
-    unknown = None if table.table.output == "category" else UNKNOWN_FIT
-    whens = []
-    for i, rule in enumerate(table.table.rules):
-        c = _condition_name(index, i)
-        whens.append(f"WHEN {c} IS NULL THEN {literal(rule.id if by_row else unknown)}")
-        whens.append(f"WHEN {c} THEN {literal(rule.id if by_row else rule.outcome)}")
-    return f"CASE {' '.join(whens)} END"
+def _outcomes(table: CompiledTable) -> dict[str, str]:
+    """The hit policy (`livertx.engine.hit_policy`) compiled by the SQL backend."""
+    return {table.column: compile_sql(outcome_node(table.table)),
+            table.rule_column: compile_sql(outcome_node(table.table, deciding_rule=True))}
 
 
 def decision_steps(query: Query, plan: CohortPlan, *, options: bool = True) -> None:
     tables = plan.tables if options else plan.tables[:1]
     category = tables[0]
-    query.step(**_conditions(0, category))
-    query.step(**{category.column: _chain(0, category, by_row=False),
-                  category.rule_column: _chain(0, category, by_row=True)})
+    query.step(**_conditions(category))
+    query.step(**_outcomes(category))
     if options:
         option_steps(query, plan)
 
@@ -159,13 +151,12 @@ def option_steps(query: Query, plan: CohortPlan) -> None:
     """Every option table's conditions, then its fit and deciding rule."""
     rest = plan.tables[1:]
     conditions: dict[str, str] = {}
-    for i, table in enumerate(rest, start=1):
-        conditions.update(_conditions(i, table))
+    for table in rest:
+        conditions.update(_conditions(table))
     query.step(**conditions)
     outcomes: dict[str, str] = {}
-    for i, table in enumerate(rest, start=1):
-        outcomes[table.column] = _chain(i, table, by_row=False)
-        outcomes[table.rule_column] = _chain(i, table, by_row=True)
+    for table in rest:
+        outcomes.update(_outcomes(table))
     query.step(**outcomes)
 
 

@@ -11,15 +11,19 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from typing import Any, cast
 
 import polars as pl
 
 from livertx.compiler.parse import parse
 from livertx.compiler.polars import compile_polars
 from livertx.engine.conditions import CHILD_PUGH_INPUTS, CHILD_PUGH_LABS
+from livertx.engine.hit_policy import (
+    CONDITION_PREFIX,
+    UNKNOWN_FIT,
+    condition_column,
+    outcome_node,
+)
 from livertx.engine.missing import Path, missing_paths, rule_column
-from livertx.engine.rows import CONDITION_PREFIX, UNKNOWN_FIT, condition_column
 from livertx.knowledge.model import DecisionTable
 from livertx.knowledge.pack import Pack, load_pack
 from livertx.scores import derive
@@ -42,16 +46,15 @@ class CompiledTable:
 
     @functools.cached_property
     def _outcome(self) -> pl.Expr:
-        unknown = None if self.table.output == "category" else UNKNOWN_FIT
-        return _chain([(r.id, r.outcome) for r in self.table.rules], unknown).alias(self.column)
+        return compile_polars(outcome_node(self.table)).cast(pl.String).alias(self.column)
 
     def outcome(self) -> pl.Expr:
         return self._outcome
 
     @functools.cached_property
     def _deciding_rule(self) -> pl.Expr:
-        return _chain([(r.id, r.id) for r in self.table.rules], None, blocked_by_row=True
-                      ).alias(self.rule_column)
+        return (compile_polars(outcome_node(self.table, deciding_rule=True)).cast(pl.String)
+                .alias(self.rule_column))
 
     def deciding_rule(self) -> pl.Expr:
         return self._deciding_rule
@@ -61,18 +64,6 @@ def compile_condition(when: str) -> pl.Expr:
     """A condition through the compiler's Polars backend (the plan the Python and SQL
     backends compile too)."""
     return compile_polars(parse(when))
-
-
-def _chain(rows: list[tuple[str, str]], unknown: str | None, *,
-           blocked_by_row: bool = False) -> pl.Expr:
-    expr: Any = None  # a when/then chain (polars types each link differently)
-    for rule_id, value in rows:
-        c = pl.col(condition_column(rule_id))
-        blocked = pl.lit(rule_id if blocked_by_row else unknown, pl.String)
-        expr = (pl.when(c.is_null()) if expr is None else expr.when(c.is_null())).then(blocked)
-        expr = expr.when(c).then(pl.lit(value, pl.String))
-    assert expr is not None
-    return cast(pl.Expr, expr.otherwise(pl.lit(None, pl.String)))
 
 
 @dataclass(frozen=True, eq=False)

@@ -24,47 +24,37 @@ from livertx.engine.conditions import (
     thresholds_of,
     uses_child_pugh_class,
 )
+from livertx.engine.hit_policy import (
+    CONDITION_PREFIX,
+    UNKNOWN_FIT,
+    condition_column,
+    outcome_node,
+)
 from livertx.knowledge.model import DecisionTable
 from livertx.knowledge.pack import Pack
 from livertx.scores import library
 from livertx.scores.child_pugh import CLASSES
 from livertx.vocabulary import FIELD_BY_NAME
 
-CONDITION_PREFIX = "_c|"
-UNKNOWN_FIT = "unknown"
 Condition = Callable[[Mapping[str, Any]], Any]
-
-
-def condition_column(rule_id: str) -> str:
-    return CONDITION_PREFIX + rule_id
 
 
 @dataclass(frozen=True)
 class RowTable:
-    """A decision table compiled for one row: hit policy "first"."""
+    """A decision table compiled for one row (hit policy: `livertx.engine.hit_policy`)."""
 
     table: DecisionTable
     column: str
     rule_column: str
-    rules: tuple[tuple[str, str, Condition], ...]  # (id, outcome, condition)
-    notes: tuple[tuple[str, Condition], ...]
+    conditions: tuple[tuple[str, Condition], ...]  # (condition column, condition): rows, notes
+    outcome: Condition
+    deciding_rule: Condition
 
     def decide(self, row: dict[str, Any]) -> None:
-        """Set the outcome and the deciding (or blocking) rule; keep every condition."""
-        unknown = None if self.table.output == "category" else UNKNOWN_FIT
-        outcome: str | None = None
-        deciding: str | None = None
-        for rule_id, value, condition in self.rules:
-            holds = condition(row)
-            row[CONDITION_PREFIX + rule_id] = holds
-            if deciding is None:
-                if holds is None:
-                    outcome, deciding = unknown, rule_id
-                elif holds:
-                    outcome, deciding = value, rule_id
-        for note_id, condition in self.notes:
-            row[CONDITION_PREFIX + note_id] = condition(row)
-        row[self.column], row[self.rule_column] = outcome, deciding
+        """Every condition, then the outcome and the deciding (or blocking) rule."""
+        for column, condition in self.conditions:
+            row[column] = condition(row)
+        row[self.column], row[self.rule_column] = self.outcome(row), self.deciding_rule(row)
 
 
 @dataclass(frozen=True)
@@ -81,8 +71,9 @@ def _compiled(when: str) -> Condition:
 def _table(table: DecisionTable) -> RowTable:
     rule_column = "category_rule" if table.output == "category" else f"rule_{table.option}"
     return RowTable(table, table.column, rule_column,
-                    tuple((r.id, r.outcome, _compiled(r.when)) for r in table.rules),
-                    tuple((n.id, _compiled(n.when)) for n in table.notes))
+                    tuple((condition_column(r.id), _compiled(r.when)) for r in table.rows),
+                    compile_python(outcome_node(table)),
+                    compile_python(outcome_node(table, deciding_rule=True)))
 
 
 def row_plan(pack: Pack) -> RowPlan:
