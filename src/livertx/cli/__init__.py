@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import typer
 
 from livertx.cli import assess as _assess
@@ -19,4 +21,7 @@ _sql.register(app)
 
 
 def main() -> None:
+    # pydantic looks for plugins through every installed package's entry points on first
+    # import (~15 ms of a cold start); the command uses none.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     app()

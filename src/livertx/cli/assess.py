@@ -8,12 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from livertx.cli.common import fail, guarded, read_json
-
-out = Console()
+from livertx.cli.common import console, fail, guarded, read_json
 
 
 class Format(str, Enum):
@@ -28,7 +24,7 @@ class Format(str, Enum):
 def _print_markdown(text: str) -> None:
     from rich.markdown import Markdown  # imported on use: it is slow to import
 
-    out.print(Markdown(text))
+    console().print(Markdown(text))
 
 
 def _print_json(data: Any) -> None:
@@ -91,14 +87,16 @@ def child_pugh_command(
     if format is Format.json:
         _print_json(result)
         return
+    from rich.table import Table
+
     table = Table(title="Child-Pugh")
     for column in ("item", "value", "points"):
         table.add_column(column)
     for item, detail in result["items"].items():
         table.add_row(item, detail["value"], str(detail["points"]))
-    out.print(table)
-    out.print(f"Score [bold]{result['score']}[/], class [bold]{result['class']}[/]")
-    out.print(f"[dim]{result['thresholds']}[/]")
+    console().print(table)
+    console().print(f"Score [bold]{result['score']}[/], class [bold]{result['class']}[/]")
+    console().print(f"[dim]{result['thresholds']}[/]")
 
 
 def _number_or_text(value: str) -> float | str:
@@ -113,6 +111,8 @@ def options_command() -> None:
     from livertx.knowledge import load_pack
 
     pack = load_pack()
+    from rich.table import Table
+
     table = Table(title=f"Options in pack {pack.id} (reviewed {pack.info.reviewed})")
     table.add_column("id", no_wrap=True)  # typed into `livertx explain`: never cut
     for column in ("name", "group", "techniques"):
@@ -120,7 +120,7 @@ def options_command() -> None:
     for option in pack.options:
         table.add_row(option.id, option.name, option.group,
                       ", ".join(t.id for t in option.techniques))
-    out.print(table)
+    console().print(table)
 
 
 def explain_command(option: str = typer.Argument(..., help="An option id (see `livertx options`)"),
@@ -153,7 +153,7 @@ def pack_check_command(path: Path | None = typer.Argument(None, help="A pack fol
     if problems:
         fail("the pack has problems:\n" + "\n".join(f"  {p}" for p in problems))
     rules = sum(len(t.rules) for t in pack.tables)
-    out.print(f"pack {pack.id} {pack.info.version}: ok ({len(pack.sections)} sections, "
+    console().print(f"pack {pack.id} {pack.info.version}: ok ({len(pack.sections)} sections, "
               f"{len(pack.options)} options, {len(pack.tables)} tables, {rules} rules)")
 
 

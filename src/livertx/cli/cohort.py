@@ -10,7 +10,7 @@ from typing import Any
 
 import typer
 
-from livertx.cli.common import err, fail, guarded
+from livertx.cli.common import console, fail, guarded
 
 
 def register(app: typer.Typer) -> None:
@@ -53,10 +53,10 @@ def cohort(
     message = (f"{result.rows} rows: {result.assessed} assessed ({result.open} with the category "
                f"left open), {result.rejected} rejected; {result.seconds:.2f} s with {engine} "
                f"-> {output}")
-    err.print(message, highlight=False)
+    console(stderr=True).print(message, highlight=False)
     if result.rejected:
-        err.print(f"{result.rejected} rejected rows: their `error` column names the field and "
-                  "the accepted range.", highlight=False)
+        console(stderr=True).print(f"{result.rejected} rejected rows: their `error` column "
+                                   "names the field and the accepted range.", highlight=False)
 
 
 def _progress() -> Any:
@@ -68,7 +68,8 @@ def _progress() -> Any:
     class _Phases:
         def __enter__(self) -> Any:
             self.progress = Progress(SpinnerColumn(), TextColumn("{task.description}"),
-                                     TimeElapsedColumn(), console=err, transient=True)
+                                     TimeElapsedColumn(), console=console(stderr=True),
+                                     transient=True)
             self.progress.__enter__()
             self.task: Any = None
             return self.step

@@ -2,28 +2,39 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
-from rich.console import Console
 
 from livertx.errors import InvalidInput, LivertxError
 
-err = Console(stderr=True, soft_wrap=True)
+if TYPE_CHECKING:
+    from rich.console import Console
+
 EXIT_INVALID = 2
 
 
+@functools.cache
+def console(stderr: bool = False) -> Console:
+    """Rich's console, made on first use: a command that prints JSON never imports Rich."""
+    from rich.console import Console
+
+    return Console(stderr=stderr, soft_wrap=stderr)
+
+
 def fail(message: str) -> NoReturn:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False)
     raise typer.Exit(EXIT_INVALID)
 
 
 def fail_invalid(exc: InvalidInput) -> NoReturn:
     for error in exc.errors:
-        err.print(f"[bold red]error:[/] [bold]{error.field}[/]: {error.message}", highlight=False)
+        console(stderr=True).print(f"[bold red]error:[/] [bold]{error.field}[/]: "
+                                   f"{error.message}", highlight=False)
     raise typer.Exit(EXIT_INVALID)
 
 
