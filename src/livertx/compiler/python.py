@@ -33,9 +33,9 @@ def compile_python(node: n.Node) -> Compiled:
         value = node.value
         return lambda row: value
     if isinstance(node, n.And):
-        return _and([compile_python(x) for x in node.items])
+        return _kleene([compile_python(x) for x in node.items], decisive=False)
     if isinstance(node, n.Or):
-        return _or([compile_python(x) for x in node.items])
+        return _kleene([compile_python(x) for x in node.items], decisive=True)
     if isinstance(node, n.Not):
         inner = compile_python(node.item)
         return lambda row: None if (v := inner(row)) is None else not v
@@ -56,27 +56,17 @@ def compile_python(node: n.Node) -> Compiled:
     return _function(node.name, [compile_python(x) for x in node.args])
 
 
-def _and(parts: list[Compiled]) -> Compiled:
+def _kleene(parts: list[Compiled], decisive: bool) -> Compiled:
+    """AND (decisive False) or OR (decisive True): one decisive side decides; otherwise an
+    unknown side makes the whole unknown."""
     def run(row: Row) -> bool | None:
         unknown = False
         for part in parts:
             v = part(row)
-            if v is False:
-                return False
-            unknown |= v is None
-        return None if unknown else True
-    return run
-
-
-def _or(parts: list[Compiled]) -> Compiled:
-    def run(row: Row) -> bool | None:
-        unknown = False
-        for part in parts:
-            v = part(row)
-            if v is True:
-                return True
-            unknown |= v is None
-        return None if unknown else False
+            if v is decisive:
+                return bool(decisive)
+            unknown |= v is None  # any other value is the non-decisive boolean
+        return None if unknown else not decisive
     return run
 
 
