@@ -72,3 +72,17 @@ def chromium() -> Iterator[object]:
         browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+# --- Spark: one local session for the whole run (test_differential.py, test_sql_export.py) --
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[object]:
+    """One local Spark for the whole run (started once, stopped at the end)."""
+    from livertx.cohort.spark import get_session
+
+    os.environ.setdefault("LIVERTX_SPARK_MASTER", "local[2]")
+    session = get_session()
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()

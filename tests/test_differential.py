@@ -16,7 +16,6 @@ import pytest
 
 from livertx.cohort.plan import CANDIDATES, ERROR, build_plan
 from livertx.cohort.run import run_cohort
-from livertx.cohort.spark import get_session
 from livertx.engine import assess, evaluate
 from livertx.frame import with_defaults
 from livertx.generate import generate_patients
@@ -29,18 +28,6 @@ SAMPLE = 300
 BAD_EVERY = 997  # about 100 rows that must be rejected
 PACK = load_pack()
 PLAN = build_plan(PACK)
-
-
-@pytest.fixture(scope="session")
-def spark():
-    """One local Spark for the whole run (started once, stopped at the end)."""
-    import os
-
-    os.environ.setdefault("LIVERTX_SPARK_MASTER", "local[2]")
-    session = get_session()
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
 
 
 def _cohort() -> pl.DataFrame:

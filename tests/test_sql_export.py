@@ -1,9 +1,9 @@
 """`livertx sql`: the guideline as one query, run on the engines it is offered for.
 
 The exported query (scores, tables, candidates, agreed fits, `missing`, all in SQL) runs
-on DuckDB in-process and on a real PostgreSQL server (Debian's `postgresql`, started in a
-temporary directory by the fixture and stopped after); every output column must equal the
-Polars cohort engine's on the same generated patients.
+on DuckDB in-process, on a real PostgreSQL server (Debian's `postgresql`, started in a
+temporary directory by the fixture and stopped after) and on Spark SQL (local session);
+every output column must equal the Polars cohort engine's on the same generated patients.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import polars as pl
@@ -135,6 +136,16 @@ def test_the_query_on_postgres_equals_the_polars_engine(tmp_path: Path,
     text = pl.read_csv(io.StringIO(done.stdout), infer_schema=False)
     got = text.with_columns(_from_postgres(text[c], expected[c]).alias(c)
                             for c in expected.columns)
+    assert _differences(expected, got.sort("patient_id")) == {}
+
+
+def test_the_query_on_spark_sql_equals_the_polars_engine(tmp_path: Path, spark: Any) -> None:
+    """Spark SQL plans the long query slowly (about half a minute), so fewer patients."""
+    patients = _patients(1_000, seed=6)
+    expected = _reference(patients, tmp_path)
+    spark.read.parquet(str(tmp_path / "patients.parquet")).createOrReplaceTempView("patients")
+    got = pl.from_arrow(spark.sql(export_sql(PACK, "spark", "patients", KEEP)).toArrow())
+    assert isinstance(got, pl.DataFrame)
     assert _differences(expected, got.sort("patient_id")) == {}
 
 

@@ -8,7 +8,7 @@ from livertx.cli.common import fail, guarded
 
 
 def sql_command(
-    dialect: str = typer.Option("duckdb", "--dialect", help="duckdb or postgres"),
+    dialect: str = typer.Option("duckdb", "--dialect", help="duckdb, postgres or spark"),
     table: str = typer.Option("patients", "--table", help="The table of patients (vocabulary "
                               "column names) the query reads."),
     keep: list[str] = typer.Option([], "--keep", help="Another column of the table to pass "

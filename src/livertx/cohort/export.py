@@ -27,7 +27,7 @@ from livertx.frame import COLUMN_SCHEMA
 from livertx.knowledge.pack import Pack
 from livertx.vocabulary import FIELD_BY_NAME, FIELDS
 
-DIALECTS = ("duckdb", "postgres")
+DIALECTS = ("duckdb", "postgres", "spark")
 ROW = "_row"
 _SQL_TYPES = {"bool": "BOOLEAN", "int": "INTEGER", "float": "DOUBLE", "enum": "VARCHAR"}
 
@@ -46,10 +46,15 @@ def export_sql(pack: Pack, dialect: str = "duckdb", table: str = "patients",
     sql.decision_steps(query, plan)
     assessed, columns = _last(query), list(query.columns)
     pairs = _candidate_steps(query, plan, pack, assessed, columns)
-    agreed = _agreement_steps(query, plan, assessed, columns, pairs)
-    lists = (f"SELECT {ROW}, ARRAY_AGG(category ORDER BY _ord) AS {CANDIDATES} FROM {pairs} "
-             f"GROUP BY {ROW}")
-    query.ctes.append(lists)
+    agreed = _agreement_steps(query, plan, assessed, columns, pairs, dialect)
+    # the candidates in the category table's order, without an ordered aggregate (Spark
+    # has none): one flag per category, then the list of those flagged
+    flags = ", ".join(f"MAX(CASE WHEN category = {literal(c)} THEN 1 ELSE 0 END) AS _has_{i}"
+                      for i, c in enumerate(plan.categories))
+    query.ctes.append(f"SELECT {ROW}, {flags} FROM {pairs} GROUP BY {ROW}")
+    listed = _non_null_list([f"CASE WHEN _has_{i} = 1 THEN {literal(c)} END"
+                             for i, c in enumerate(plan.categories)], dialect)
+    query.ctes.append(f"SELECT {ROW}, {listed} AS {CANDIDATES} FROM {_last(query)}")
     grouped = _last(query)
     fits = _fit_columns(plan)
     replaced = ", ".join(f"COALESCE(a.{quote(c + '|agreed')}, o.{quote(c)}) AS {quote(c)}"
@@ -121,7 +126,7 @@ def _candidate_steps(query: Query, plan: CohortPlan, pack: Pack, assessed: str,
 
 
 def _agreement_steps(query: Query, plan: CohortPlan, assessed: str, columns: list[str],
-                     pairs: str) -> str:
+                     pairs: str, dialect: str) -> str:
     """Each open row under each candidate category; the fits they all give alike."""
     fits = _fit_columns(plan)
     kept = [c for c in columns if c not in fits and c != "category"]
@@ -134,7 +139,8 @@ def _agreement_steps(query: Query, plan: CohortPlan, assessed: str, columns: lis
         fit = quote(table.column)
         same = f"COUNT(DISTINCT {fit}) = 1 AND MIN({fit}) <> {literal(UNKNOWN_FIT)}"
         for column in (table.column, table.rule_column):
-            first = f"(ARRAY_AGG({quote(column)} ORDER BY _ord))[1]"
+            first = (f"(ARRAY_AGG({quote(column)} ORDER BY _ord))[1]" if dialect == "postgres"
+                     else f"ARG_MIN({quote(column)}, _ord)")  # MIN_BY in Spark
             agreed.append(f"CASE WHEN {same} THEN {first} END AS {quote(column + '|agreed')}")
     query.ctes.append(f"SELECT {ROW}, {', '.join(agreed)} FROM {_last(query)} GROUP BY {ROW}")
     query.columns = list(columns)
@@ -160,6 +166,12 @@ def _missing(plan: CohortPlan, dialect: str) -> str:
         if fact in CHILD_PUGH_LABS:
             unknown += " AND (" + " OR ".join(f"{lab} IS NOT NULL" for lab in CHILD_PUGH_LABS) + ")"
         items.append(f"CASE WHEN {unknown} AND ({' OR '.join(ways)}) THEN {literal(fact)} END")
+    return _non_null_list(items, dialect)
+
+
+def _non_null_list(items: list[str], dialect: str) -> str:
+    """The non-null values of `items`, in order, as a list (DuckDB's `list_filter`, which
+    sqlglot writes as Spark's FILTER; PostgreSQL's ARRAY_REMOVE)."""
     if dialect == "postgres":
         return f"ARRAY_REMOVE(ARRAY[{', '.join(items)}]::TEXT[], NULL)"
     return f"list_filter([{', '.join(items)}], lambda x: x IS NOT NULL)"
@@ -182,9 +194,17 @@ def _translate(text: str, dialect: str) -> str:
             return exp.cast(rounded, "DOUBLE")
         return node
 
+    def spark(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Window) and isinstance(node.this, exp.RowNumber):
+            # Spark numbers rows only in an ordered window; any unique id serves here
+            return exp.Anonymous(this="monotonically_increasing_id", expressions=[])
+        return node
+
     tree = sqlglot.parse_one(text, read="duckdb")
     if dialect == "postgres":
         tree = tree.transform(postgres)
+    elif dialect == "spark":
+        tree = tree.transform(spark)
     return str(tree.sql(dialect=dialect))
 
 
