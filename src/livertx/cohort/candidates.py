@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import polars as pl
 
-from livertx.cohort.plan import CANDIDATES, KEY, CohortPlan, KeyPart, candidate_thresholds
+from livertx.cohort.plan import CANDIDATES, KEY, CohortPlan, KeyPart
+from livertx.compiler.parse import parse
+from livertx.compiler.polars import compile_polars
 from livertx.engine.conditions import (
     DERIVED_INPUTS,
     columns_of,
@@ -21,7 +23,7 @@ from livertx.engine.conditions import (
     uses_child_pugh_class,
 )
 from livertx.engine.frames import evaluate_category
-from livertx.engine.rows import probe_values
+from livertx.engine.rows import POSSIBLE, candidate_thresholds, probe_values
 from livertx.frame import COLUMN_SCHEMA
 from livertx.knowledge.pack import Pack
 from livertx.vocabulary import FIELD_BY_NAME
@@ -30,11 +32,8 @@ _CLASSES = ("A", "B", "C")
 
 
 def _possible() -> pl.Expr:
-    """Twin of `livertx.engine.rows._possible`: drop rejected contradictions."""
-    spread, count = pl.col("spread_throughout_liver"), pl.col("tumor_count")
-    vessel = pl.col("vascular_invasion")
-    return (~(spread & (count <= 3)).fill_null(False)
-            & ~(pl.col("major_vascular_invasion") & ~vessel).fill_null(False))
+    """`livertx.engine.rows.POSSIBLE`: drop rejected contradictions."""
+    return compile_polars(parse(POSSIBLE))
 
 
 def representatives(keys: pl.Series, plan: CohortPlan) -> pl.DataFrame:

@@ -15,21 +15,24 @@ from __future__ import annotations
 from livertx.cohort import sql
 from livertx.cohort.plan import CANDIDATES, ERROR, MISSING, CohortPlan, build_plan
 from livertx.cohort.sql import Query, literal, option_steps, quote
+from livertx.compiler.parse import parse
+from livertx.compiler.sql import compile_sql
 from livertx.engine.conditions import (
     CHILD_PUGH_INPUTS,
     CHILD_PUGH_LABS,
-    columns_of,
-    facts_behind,
-    uses_child_pugh_class,
 )
-from livertx.engine.rows import UNKNOWN_FIT, candidate_thresholds, probe_values
-from livertx.frame import COLUMN_SCHEMA
+from livertx.engine.rows import (
+    POSSIBLE,
+    UNKNOWN_FIT,
+    candidate_thresholds,
+    probe_values,
+    probed_facts,
+)
 from livertx.knowledge.pack import Pack
 from livertx.vocabulary import FIELD_BY_NAME, FIELDS
 
 DIALECTS = ("duckdb", "postgres", "spark")
 ROW = "_row"
-_SQL_TYPES = {"bool": "BOOLEAN", "int": "INTEGER", "float": "DOUBLE", "enum": "VARCHAR"}
 
 
 def export_sql(pack: Pack, dialect: str = "duckdb", table: str = "patients",
@@ -90,18 +93,16 @@ def _fit_columns(plan: CohortPlan) -> list[str]:
 def _candidate_steps(query: Query, plan: CohortPlan, pack: Pack, assessed: str,
                      columns: list[str]) -> str:
     """(row, category, order) for every category some value of the unknown facts reaches."""
-    rules = pack.category_table.rules
-    used = frozenset().union(*(columns_of(r.when) for r in rules))
+    facts, tries_class = probed_facts(pack)
     thresholds = candidate_thresholds(pack)
-    facts = [f for f in sorted(facts_behind(used)) if f not in CHILD_PUGH_INPUTS]
     joins, values = [], {name: f"o.{quote(name)}" for name in FIELD_BY_NAME}
     for i, fact in enumerate(facts):
-        kind = _SQL_TYPES[FIELD_BY_NAME[fact].type]
+        kind = sql.VOCABULARY_TYPES[FIELD_BY_NAME[fact].type]
         tried = ", ".join(f"({literal(v)})" for v in probe_values(fact, thresholds.get(fact, set())))
         joins.append(f"JOIN (VALUES (CAST(NULL AS {kind})), {tried}) AS p{i}(v) "
                      f"ON (o.{quote(fact)} IS NULL) = (p{i}.v IS NOT NULL)")
         values[fact] = f"COALESCE(o.{quote(fact)}, p{i}.v)"
-    if uses_child_pugh_class(used):  # the tried class stands in for undecided labs
+    if tries_class:  # the tried class stands in for undecided labs
         joins.append("JOIN (VALUES (CAST(NULL AS VARCHAR), -1), ('A', 0), ('B', 1), ('C', 2)) "
                      "AS pc(v, i) ON (o.cp_class IS NULL AND pc.i BETWEEN o._cp_lo AND "
                      "o._cp_hi) OR (o.cp_class IS NOT NULL AND pc.v IS NULL)")
@@ -113,9 +114,7 @@ def _candidate_steps(query: Query, plan: CohortPlan, pack: Pack, assessed: str,
     query.ctes.append(f"SELECT o.{ROW}, {probed} FROM {assessed} AS o {' '.join(joins)} "
                       f"WHERE o.category IS NULL AND o.{ERROR} IS NULL")
     query.columns = [ROW, *names]
-    query.step(_possible=("NOT COALESCE(spread_throughout_liver AND tumor_count <= 3, FALSE) "
-                          "AND NOT COALESCE(major_vascular_invasion AND NOT vascular_invasion, "
-                          "FALSE)"))
+    query.step(_possible=compile_sql(parse(POSSIBLE)))
     sql.derived_steps(query)
     sql.decision_steps(query, plan, options=False)
     order = " ".join(f"WHEN {literal(c)} THEN {i}" for i, c in enumerate(plan.categories))
@@ -208,4 +207,4 @@ def _translate(text: str, dialect: str) -> str:
     return str(tree.sql(dialect=dialect))
 
 
-__all__ = ["COLUMN_SCHEMA", "DIALECTS", "export_sql"]
+__all__ = ["DIALECTS", "export_sql"]

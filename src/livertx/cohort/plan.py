@@ -23,8 +23,7 @@ from livertx.engine.frames import (
     compile_pack,
 )
 from livertx.engine.missing import Path, missing_paths
-from livertx.engine.rows import UNKNOWN_FIT
-from livertx.engine.rows import candidate_thresholds as _thresholds
+from livertx.engine.rows import UNKNOWN_FIT, candidate_thresholds
 from livertx.knowledge.pack import Pack
 from livertx.scores import DERIVED_COLUMNS
 from livertx.vocabulary import FIELD_BY_NAME, FIELDS, QUALIFIERS
@@ -86,12 +85,6 @@ def reserved_columns(pack: Pack) -> set[str]:
     return set(build_plan(pack).output_columns) | {KEY}
 
 
-def candidate_thresholds(pack: Pack) -> dict[str, set[float]]:
-    """Numbers the scores and table rows compare each numeric fact with (as
-    `category_candidates` collects them)."""
-    return _thresholds(pack)
-
-
 def _key_parts(pack: Pack) -> tuple[KeyPart, ...]:
     """Everything the category candidates of an open row depend on, coded small.
 
@@ -130,5 +123,5 @@ def build_plan(pack: Pack) -> CohortPlan:
 
 
 __all__ = ["CANDIDATES", "CHILD_PUGH_LABS", "ERROR", "FIELD_BY_NAME", "KEY", "MISSING",
-           "CohortPlan", "KeyPart", "Path", "build_plan", "candidate_thresholds",
+           "CohortPlan", "KeyPart", "Path", "build_plan",
            "reserved_columns"]

@@ -25,7 +25,7 @@ from livertx.scores import DERIVED_COLUMNS, library
 from livertx.vocabulary import FIELDS, FieldSpec
 
 ORIGINAL = "_in_"  # prefix of the input's own columns inside the query
-_TYPES = {"bool": "BOOLEAN", "int": "INTEGER", "float": "DOUBLE", "enum": "VARCHAR"}
+VOCABULARY_TYPES = {"bool": "BOOLEAN", "int": "INTEGER", "float": "DOUBLE", "enum": "VARCHAR"}
 
 
 def quote(name: str) -> str:
@@ -69,7 +69,7 @@ class Query:
 
 def _normalised(spec: FieldSpec, present: set[str]) -> str:
     if spec.name not in present:
-        value = f"CAST(NULL AS {_TYPES[spec.type]})"
+        value = f"CAST(NULL AS {VOCABULARY_TYPES[spec.type]})"
     elif spec.type == "enum":
         spelled = " ".join(f"WHEN {literal(k)} THEN {literal(v)}"
                            for k, v in checks.spellings(spec).items())
@@ -77,7 +77,7 @@ def _normalised(spec: FieldSpec, present: set[str]) -> str:
     elif spec.type == "int":
         value = f"TRY_CAST({_orig(spec.name)} AS INTEGER)"
     else:
-        value = f"CAST({_orig(spec.name)} AS {_TYPES[spec.type]})"
+        value = f"CAST({_orig(spec.name)} AS {VOCABULARY_TYPES[spec.type]})"
     if spec.kind == "qualifier":
         value = f"COALESCE({value}, {literal(spec.default)})"
     return value
@@ -113,14 +113,14 @@ def _error(present: set[str]) -> str:
 
 # --- derived values: the score library compiled by the SQL backend -------------------
 
-_SQL_TYPES = {"bool": "BOOLEAN", "int8": "TINYINT", "float": "DOUBLE", "string": "VARCHAR"}
+_LIBRARY_TYPES = {"bool": "BOOLEAN", "int8": "TINYINT", "float": "DOUBLE", "string": "VARCHAR"}
 
 
 def derived_steps(query: Query) -> None:
     """The score library (`livertx/scores/library`), one step per level, compiled by the
     SQL backend from the same plan the Python and Polars backends compile."""
     for group in library.levels():
-        query.step(**{o.name: f"CAST({compile_sql(o.node)} AS {_SQL_TYPES[o.type]})"
+        query.step(**{o.name: f"CAST({compile_sql(o.node)} AS {_LIBRARY_TYPES[o.type]})"
                       for o in group})
 
 

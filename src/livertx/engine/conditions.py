@@ -18,6 +18,7 @@ from livertx.vocabulary import FACTS, FIELD_BY_NAME, QUALIFIERS
 CHILD_PUGH_INPUTS = ("child_pugh_class", "bilirubin", "albumin", "inr", "ascites",
                      "encephalopathy")
 CHILD_PUGH_LABS = CHILD_PUGH_INPUTS[1:]
+
 # The facts each derived column is computed from (what to ask for when it is unknown),
 # read from the score library, in vocabulary order.
 DERIVED_INPUTS: dict[str, tuple[str, ...]] = {
@@ -32,8 +33,10 @@ def uses_child_pugh_class(columns: frozenset[str] | set[str]) -> bool:
     value): then candidates try the class itself, within what the known labs allow."""
     return any("child_pugh_class" in DERIVED_INPUTS.get(c, ()) for c in columns)
 
+
 KNOWN_COLUMNS: frozenset[str] = frozenset(FACTS + QUALIFIERS + DERIVED_COLUMNS
                                           + (CATEGORY_COLUMN,))
+
 
 @functools.cache
 def columns_of(condition: str) -> frozenset[str]:

@@ -22,8 +22,9 @@ from livertx.engine.hit_policy import (
     UNKNOWN_FIT,
     condition_column,
     outcome_node,
+    rule_column,
 )
-from livertx.engine.missing import Path, missing_paths, rule_column
+from livertx.engine.missing import Path, missing_paths
 from livertx.knowledge.model import DecisionTable
 from livertx.knowledge.pack import Pack, load_pack
 from livertx.scores import derive

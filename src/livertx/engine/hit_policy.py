@@ -20,6 +20,11 @@ def condition_column(rule_id: str) -> str:
     return CONDITION_PREFIX + rule_id
 
 
+def rule_column(table: DecisionTable) -> str:
+    """The column that holds the id of the row that decided (or blocked) a table."""
+    return "category_rule" if table.output == "category" else f"rule_{table.option}"
+
+
 def outcome_node(table: DecisionTable, *, deciding_rule: bool = False) -> nodes.Node:
     """The table's outcome (or, with `deciding_rule`, the id of the row that decided or
     blocked it) over its condition columns."""
@@ -32,4 +37,4 @@ def outcome_node(table: DecisionTable, *, deciding_rule: bool = False) -> nodes.
     return nodes.Case(tuple(whens), nodes.Literal(None))
 
 
-__all__ = ["CONDITION_PREFIX", "UNKNOWN_FIT", "condition_column", "outcome_node"]
+__all__ = ["CONDITION_PREFIX", "UNKNOWN_FIT", "condition_column", "outcome_node", "rule_column"]

@@ -23,11 +23,10 @@ from livertx.engine.conditions import (
     columns_of,
     facts_behind,
 )
+from livertx.engine.hit_policy import UNKNOWN_FIT, rule_column
 from livertx.knowledge.model import DecisionTable
 from livertx.knowledge.pack import Pack
 from livertx.vocabulary import FACTS
-
-UNKNOWN_FIT = "unknown"
 
 
 @dataclass(frozen=True)
@@ -41,10 +40,6 @@ class Path:
     rule_column: str
     rows: tuple[str, ...]
     through: tuple[str, ...]  # empty: the fact is named directly by a row
-
-
-def rule_column(table: DecisionTable) -> str:
-    return "category_rule" if table.output == "category" else f"rule_{table.option}"
 
 
 def category_facts(pack: Pack) -> frozenset[str]:
@@ -131,4 +126,4 @@ def missing(row: Mapping[str, Any], pack: Pack) -> list[str]:
 
 
 __all__ = ["Path", "asked_for", "category_facts", "is_open", "missing", "missing_by_table",
-           "missing_paths", "rule_column", "through_columns"]
+           "missing_paths", "through_columns"]

@@ -9,6 +9,7 @@ values, `category`, `fit_<option>`, `rule_<option>`, and each condition under
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from livertx.engine.hit_policy import (
     UNKNOWN_FIT,
     condition_column,
     outcome_node,
+    rule_column,
 )
 from livertx.knowledge.model import DecisionTable
 from livertx.knowledge.pack import Pack
@@ -69,8 +71,7 @@ def _compiled(when: str) -> Condition:
 
 
 def _table(table: DecisionTable) -> RowTable:
-    rule_column = "category_rule" if table.output == "category" else f"rule_{table.option}"
-    return RowTable(table, table.column, rule_column,
+    return RowTable(table, table.column, rule_column(table),
                     tuple((condition_column(r.id), _compiled(r.when)) for r in table.rows),
                     compile_python(outcome_node(table)),
                     compile_python(outcome_node(table, deciding_rule=True)))
@@ -133,7 +134,11 @@ def probe_values(fact: str, thresholds: set[float]) -> list[Any]:
 
 
 def candidate_thresholds(pack: Pack) -> dict[str, set[float]]:
-    """Numbers the scores (tumour size and count) and table rows compare each fact with."""
+    """Numbers the scores (tumour size and count) and table rows compare each fact with
+    (computed once per pack; read-only)."""
+    cached: dict[str, set[float]] | None = pack._cache.get("candidate_thresholds")
+    if cached is not None:
+        return cached
     found: dict[str, set[float]] = {
         name: set(values) for name, values in library.thresholds().items()
         if name in ("largest_tumor_cm", "tumor_count")}
@@ -141,7 +146,16 @@ def candidate_thresholds(pack: Pack) -> dict[str, set[float]]:
         for rule in table.rules:
             for column, values in thresholds_of(rule.when).items():
                 found.setdefault(column, set()).update(values)
+    pack._cache["candidate_thresholds"] = found
     return found
+
+
+def probed_facts(pack: Pack) -> tuple[list[str], bool]:
+    """The facts the category rests on that candidates try when unknown, and whether the
+    Child-Pugh class is tried (in place of its items)."""
+    columns = frozenset().union(*(columns_of(r.when) for r in pack.category_table.rules))
+    facts = [f for f in sorted(facts_behind(columns)) if f not in CHILD_PUGH_INPUTS]
+    return facts, uses_child_pugh_class(columns)
 
 
 def class_range(row: Mapping[str, Any]) -> list[str]:
@@ -152,23 +166,27 @@ def class_range(row: Mapping[str, Any]) -> list[str]:
 def probe_dimensions(row: Mapping[str, Any], pack: Pack) -> dict[str, list[Any]]:
     """Each unknown fact the category rests on, with the values it is tried at; the
     Child-Pugh class stands in for undecided labs."""
-    columns = frozenset().union(*(columns_of(r.when) for r in pack.category_table.rules))
+    facts, tries_class = probed_facts(pack)
     thresholds = candidate_thresholds(pack)
     dimensions: dict[str, list[Any]] = {}
-    if row.get("cp_class") is None and uses_child_pugh_class(columns):
+    if row.get("cp_class") is None and tries_class:
         dimensions["child_pugh_class"] = class_range(row)
-    for fact in sorted(facts_behind(columns)):
-        if row.get(fact) is None and fact not in CHILD_PUGH_INPUTS:
+    for fact in facts:
+        if row.get(fact) is None:
             dimensions[fact] = probe_values(fact, thresholds.get(fact, set()))
     return dimensions
 
 
-def _possible(row: Mapping[str, Any]) -> bool:
-    """Combinations the vocabulary rejects as contradictions are not tried."""
-    count = row.get("tumor_count")
-    if row.get("spread_throughout_liver") and count is not None and count <= 3:
-        return False
-    return not (row.get("major_vascular_invasion") and row.get("vascular_invasion") is False)
+# Combinations the vocabulary rejects as contradictions are not tried as candidates: one
+# condition, compiled by each backend that enumerates (here, the cohort's Polars lookup and
+# the exported SQL).
+POSSIBLE = ("NOT COALESCE(spread_throughout_liver AND tumor_count <= 3, FALSE) "
+            "AND NOT COALESCE(major_vascular_invasion AND NOT vascular_invasion, FALSE)")
+
+
+@functools.cache
+def _possible() -> Condition:
+    return compile_python(parse(POSSIBLE))
 
 
 def category_candidates(row: Mapping[str, Any], pack: Pack) -> list[dict[str, Any]]:
@@ -184,7 +202,7 @@ def category_candidates(row: Mapping[str, Any], pack: Pack) -> list[dict[str, An
     tried: list[tuple[Any, ...]] = []
     for combo in itertools.islice(itertools.product(*dimensions.values()), MAX_COMBINATIONS):
         probe = {**facts, **dict(zip(names, combo))}
-        if not _possible(probe):
+        if not _possible()(probe):
             continue
         derived = library.derive_row(probe)
         category.decide(derived)
@@ -221,6 +239,18 @@ def _requirement(reaching: list[Any], every: list[Any]) -> Any:
     return reaching
 
 
-__all__ = ["CONDITION_PREFIX", "UNKNOWN_FIT", "RowPlan", "RowTable", "category_candidates",
-           "class_range", "condition_column", "evaluate_row", "probe_values", "row_plan",
-           "with_category"]
+__all__ = [
+    "CONDITION_PREFIX",
+    "POSSIBLE",
+    "UNKNOWN_FIT",
+    "RowPlan",
+    "RowTable",
+    "category_candidates",
+    "class_range",
+    "condition_column",
+    "evaluate_row",
+    "probe_values",
+    "probed_facts",
+    "row_plan",
+    "with_category",
+]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from livertx.engine.hit_policy import rule_column
 from livertx.errors import PackError
 from livertx.knowledge.model import FITS
 from livertx.knowledge.pack import Pack
+from livertx.vocabulary import FIELD_BY_NAME
 
 
 def category_ids(pack: Pack) -> tuple[str, ...]:
@@ -124,8 +126,6 @@ def _coverage_problems(pack: Pack) -> list[str]:
     for category in category_ids(pack):
         if category not in category_outcomes:
             problems.append(f"tables/category.yaml: category {category!r} is never an outcome")
-    from livertx.vocabulary import FIELD_BY_NAME
-
     for described in pack.categories:
         note = described.candidate_note
         if note is not None and note.unless is not None and note.unless not in FIELD_BY_NAME:
@@ -157,8 +157,7 @@ def check_dynamic(pack: Pack, patients: int = 20_000, seed: int = 7) -> list[str
             problems.append(f"tables/category.yaml: no patient reaches category {category!r}")
     hit_rules = set()
     for table in pack.tables:
-        column = "category_rule" if table.output == "category" else f"rule_{table.option}"
-        hit_rules |= set(result[column].drop_nulls().unique())
+        hit_rules |= set(result[rule_column(table)].drop_nulls().unique())
         if table.output == "fit":
             fits = set(result[f"fit_{table.option}"].drop_nulls().unique())
             if not fits & {"primary", "alternative"}:

@@ -4,5 +4,4 @@ data: `livertx/scores/library/child_pugh.yaml`."""
 from __future__ import annotations
 
 ITEMS = ("bilirubin", "albumin", "inr", "ascites", "encephalopathy")
-POINT_COLUMNS = tuple(f"cp_points_{item}" for item in ITEMS)
 CLASSES = ("A", "B", "C")

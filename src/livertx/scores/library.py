@@ -89,11 +89,6 @@ def derived_columns() -> tuple[str, ...]:
 
 
 @functools.cache
-def helper_columns() -> tuple[str, ...]:
-    return tuple(o.name for o in steps() if o.helper)
-
-
-@functools.cache
 def inputs_of() -> dict[str, frozenset[str]]:
     """The vocabulary fields each output is computed from (through helpers and other
     outputs), for "what is missing" and for candidates."""
@@ -151,5 +146,5 @@ def derive_row(row: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-__all__ = ["Output", "Score", "derive_row", "derived_columns", "helper_columns", "inputs_of",
+__all__ = ["Output", "Score", "derive_row", "derived_columns", "inputs_of",
            "levels", "scores", "steps", "thresholds"]
