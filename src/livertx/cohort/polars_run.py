@@ -68,8 +68,7 @@ def run_polars(source: io.Source, temporary: Path, out_format: str, plan: Cohort
                 with clock("candidates"):
                     candidates = lookup.update(assessed)
                 with clock("assess"):
-                    output = assess_rows(assessed.lazy(), plan, candidates, columns).collect(
-                        engine="streaming")
+                    output = assess_rows(assessed, plan, candidates, columns)
                 with clock("write"):
                     if pending is not None:
                         pending.result()

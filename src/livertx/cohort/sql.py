@@ -16,7 +16,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from livertx.cohort import checks
-from livertx.cohort.plan import CANDIDATES, ERROR, KEY, MISSING, CohortPlan, KeyPart
+from livertx.cohort.plan import (
+    CANDIDATE_MASK,
+    CANDIDATES,
+    ERROR,
+    KEY,
+    MISSING,
+    CohortPlan,
+    KeyPart,
+)
 from livertx.compiler.parse import parse
 from livertx.compiler.sql import compile_sql
 from livertx.engine.frames import CompiledTable
@@ -220,7 +228,7 @@ def cohort_query(plan: CohortPlan, source: str, columns: list[str], candidates: 
     select += [f"q.{quote(s.name)}" for s in FIELDS]
     select += [f"q.{quote(name)}" for name in plan.output_columns
                if name not in (ERROR, CANDIDATES, MISSING)]
-    select += [f"k.{CANDIDATES}", f"CASE WHEN q.{ERROR} IS NULL THEN 0 ELSE 1 END AS {CHECKS}",
+    select += [f"COALESCE(k.{CANDIDATE_MASK}, 0) AS {CANDIDATE_MASK}", f"CASE WHEN q.{ERROR} IS NULL THEN 0 ELSE 1 END AS {CHECKS}",
                f"q.{ERROR}"]
     return query.sql(f"SELECT {', '.join(select)} FROM {last} AS q LEFT JOIN {candidates} "
                      f"AS k ON q.{KEY} = k.{KEY}")

@@ -108,7 +108,7 @@ def _run_duckdb(path: Path, fmt: str, columns: list[str], temporary: Path, out_f
                 for batch in reader:
                     frame = pl.from_arrow(batch)
                     assert isinstance(frame, pl.DataFrame)
-                    write(finish(agree_over_candidates(frame.lazy(), plan), plan, columns)
+                    write(finish(agree_over_candidates(frame, plan).lazy(), plan, columns)
                           .collect())
         except duckdb.Error as exc:
             raise CohortError(f"input {path}: {_first_line(exc)}") from None
