@@ -18,6 +18,7 @@ class Format(str, Enum):
     text = "text"
     json = "json"
     markdown = "markdown"
+    html = "html"
     cds = "cds"
 
 
@@ -35,7 +36,8 @@ def assess_command(
     source: str = typer.Argument(..., metavar="FILE|-", help="Patient JSON (vocabulary keys), "
                                  "or a FHIR R4 Bundle with --fhir; '-' reads standard input."),
     format: Format = typer.Option(Format.text, "--format", "-f",
-                                  help="text, json, markdown or cds (CDS Hooks cards)"),
+                                  help="text, json, markdown, html (a page to print) or cds "
+                                  "(CDS Hooks cards)"),
     fhir: bool = typer.Option(False, "--fhir", help="The input is a FHIR R4 Bundle."),
     pack_path: Path | None = typer.Option(None, "--pack", help="A knowledge pack folder."),
 ) -> None:

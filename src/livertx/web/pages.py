@@ -21,6 +21,7 @@ from livertx.engine.serving import Assessor
 from livertx.errors import InvalidInput
 from livertx.knowledge.pack import Pack
 from livertx.patient import parse_patient
+from livertx.render.registry import render
 from livertx.web import csrf
 from livertx.web.forms import (
     GROUPS,
@@ -34,7 +35,6 @@ from livertx.web.forms import (
     read_form,
     validate,
 )
-from livertx.web.result import result_context
 from livertx.web.search import SearchIndex, build_index
 from livertx.web.templating import STATIC_DIR, page_context, templates
 
@@ -160,10 +160,8 @@ async def assess_result(request: Request) -> HTMLResponse:
         return _form_page(request, data, status=422)
     token, new_cookie = csrf.token_for(request)
     render_start = time.perf_counter()
-    context = page_context(pack, nav="assess", data=data, csrf_field=csrf.FIELD,
-                           csrf_token=token, trials_interest=data.values.get(TRIALS_INTEREST, ""),
-                           **result_context(result, pack))
-    body = templates.get_template("result.html").render(request=request, **context)
+    body = render("html", result, pack, request=request, data=data, csrf_field=csrf.FIELD,
+                  csrf_token=token, trials_interest=data.values.get(TRIALS_INTEREST, ""))
     render_ms = (time.perf_counter() - render_start) * 1000
     total_ms = (time.perf_counter() - started) * 1000
     timing = (f"engine;dur={engine_ms:.1f}, render;dur={render_ms:.1f}, "
