@@ -18,9 +18,8 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from livertx.engine.serving import Assessor
-from livertx.errors import InvalidInput
 from livertx.knowledge.pack import Pack
-from livertx.patient import parse_patient
+from livertx.patient import Patient
 from livertx.render.registry import render
 from livertx.web import csrf
 from livertx.web.forms import (
@@ -31,7 +30,6 @@ from livertx.web.forms import (
     UNITS,
     VALUE_LABELS,
     FormData,
-    place_errors,
     read_form,
     validate,
 )
@@ -41,7 +39,7 @@ from livertx.web.templating import STATIC_DIR, page_context, templates
 NO_STORE = {"Cache-Control": "no-store"}
 
 
-async def _assess_timed(request: Request, patient: dict[str, Any]) -> tuple[dict[str, Any], float]:
+async def _assess_timed(request: Request, patient: Patient) -> tuple[dict[str, Any], float]:
     """(assessment, ms from submission to answer) without blocking the event loop.
 
     Concurrent submissions share one engine pass (the engine's cost is mostly per pass,
@@ -51,7 +49,7 @@ async def _assess_timed(request: Request, patient: dict[str, Any]) -> tuple[dict
     if assessor is None:
         assessor = request.app.state.web_assessor = Assessor(_pack(request), cache_size=0)
     started = time.perf_counter()
-    result = await assessor.assess(parse_patient(patient))
+    result = await assessor.assess(patient)
     return result, (time.perf_counter() - started) * 1000
 
 
@@ -153,11 +151,7 @@ async def assess_result(request: Request) -> HTMLResponse:
     if patient is None:
         return _form_page(request, data, status=422)
     pack = _pack(request)
-    try:
-        result, engine_ms = await _assess_timed(request, patient)
-    except InvalidInput as exc:  # validate() already parsed it; kept as a safety net
-        place_errors(data, exc.errors)
-        return _form_page(request, data, status=422)
+    result, engine_ms = await _assess_timed(request, patient)
     token, new_cookie = csrf.token_for(request)
     render_start = time.perf_counter()
     body = render("html", result, pack, request=request, data=data, csrf_field=csrf.FIELD,
