@@ -51,14 +51,14 @@ class CompiledTable:
     def decision(self) -> pl.Expr:
         """The table's decision code (`hit_policy.decision_code_node`)."""
         return (compile_polars(decision_code_node(self.table)).cast(pl.UInt16)
-                .alias(decision_column(self.table)))
+                .alias(decision_column(self.column)))
 
     def decoded(self, outcome: pl.DataType | None = None,
                 rule: pl.DataType | None = None) -> list[pl.Expr]:
         """The outcome and the deciding rule, read by the decision code (on a frame that
         has it): a gather from a short list, not a CASE of text per row."""
         outcomes, rules = decision_values(self.table)
-        code = pl.col(decision_column(self.table))
+        code = pl.col(decision_column(self.column))
         return [pl.lit(pl.Series(outcomes, dtype=outcome or pl.String)).gather(code)
                 .alias(self.column),
                 pl.lit(pl.Series(rules, dtype=rule or pl.String)).gather(code)
@@ -151,7 +151,8 @@ def path_open(path: Path) -> pl.Expr:
     """`livertx.engine.missing.is_open` as a Polars expression."""
     blocked = (pl.col(path.column).is_null() if path.output == "category"
                else pl.col(path.column) == UNKNOWN_FIT)
-    way = blocked & pl.col(path.rule_column).is_in(list(path.rows))
+    # the blocking row read from the decision code (small integers), not the rule's name
+    way = blocked & pl.col(decision_column(path.column)).is_in(list(path.codes))
     if path.through:
         way = way & pl.any_horizontal([pl.col(c).is_null() for c in path.through])
     return way

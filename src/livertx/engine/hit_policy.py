@@ -32,10 +32,10 @@ def rule_column(table: DecisionTable) -> str:
     return "category_rule" if table.output == "category" else f"rule_{table.option}"
 
 
-def decision_column(table: DecisionTable) -> str:
-    """The column of a table's decision code (a working column, dropped with the
-    conditions)."""
-    return CONDITION_PREFIX + "decision|" + table.column
+def decision_column(column: str) -> str:
+    """The column of the decision code of the table whose output column is `column` (a
+    working column, dropped with the conditions)."""
+    return CONDITION_PREFIX + "decision|" + column
 
 
 def _decisions(table: DecisionTable) -> Iterator[tuple[nodes.Node, str | None, str]]:
@@ -63,11 +63,18 @@ def decision_code_node(table: DecisionTable) -> nodes.Node:
     return nodes.Case(whens, nodes.Literal(None))
 
 
+def blocking_codes(table: DecisionTable, rows: tuple[str, ...]) -> tuple[int, ...]:
+    """The decision codes that say "blocked at one of `rows`" (the outcome unknown there)."""
+    return tuple(code for code, (test, _, rule) in enumerate(_decisions(table))
+                 if rule in rows and isinstance(test, nodes.IsNull))
+
+
 def decision_values(table: DecisionTable) -> tuple[list[str | None], list[str]]:
     """The outcome and the rule id of each decision code."""
     decisions = list(_decisions(table))
     return [outcome for _, outcome, __ in decisions], [rule for _, __, rule in decisions]
 
 
-__all__ = ["CONDITION_PREFIX", "UNKNOWN_FIT", "condition_column", "decision_code_node",
+__all__ = ["CONDITION_PREFIX", "UNKNOWN_FIT", "blocking_codes", "condition_column",
+           "decision_code_node",
            "decision_column", "decision_values", "outcome_node", "rule_column"]
