@@ -13,6 +13,7 @@ from livertx.errors import PackError
 from livertx.knowledge.model import (
     Category,
     DecisionTable,
+    GlossaryTerm,
     Option,
     PackInfo,
     Reference,
@@ -41,6 +42,7 @@ class Pack:
     category_table: DecisionTable
     option_tables: dict[str, DecisionTable]
     safety_notes: list[SafetyNote] = field(default_factory=list)
+    glossary: list[GlossaryTerm] = field(default_factory=list)
     _cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -68,6 +70,10 @@ class Pack:
             if topic.id == topic_id:
                 return topic
         raise KeyError(topic_id)
+
+    def glossary_term(self, word: str) -> GlossaryTerm | None:
+        """The glossary entry `word` names (any case, the term or another form), if any."""
+        return next((t for t in self.glossary if t.matches(word)), None)
 
     def cite(self, source: str) -> dict[str, str | None]:
         """A source id resolved to a title (section) or citation (reference)."""
@@ -137,13 +143,17 @@ def read_pack(path: Path) -> Pack:
     safety = ([_build(safety_file, SafetyNote, n, f"safety note {i}")
                for i, n in enumerate(_items(safety_file, "safety_notes"))]
               if safety_file.exists() else [])
+    glossary_file = path / "glossary.yaml"
+    glossary = ([_build(glossary_file, GlossaryTerm, t, f"term {i}")
+                 for i, t in enumerate(_items(glossary_file, "glossary"))]
+                if glossary_file.exists() else [])
     order = [o.id for o in options]
     option_tables = dict(sorted(option_tables.items(),
                                 key=lambda kv: order.index(kv[0]) if kv[0] in order else 999))
     return Pack(path=path, info=info, sections={s.id: s for s in sections}, options=options,
                 categories=categories, topics=topics,
                 references={r.key: r for r in references}, category_table=category_table,
-                option_tables=option_tables, safety_notes=safety)
+                option_tables=option_tables, safety_notes=safety, glossary=glossary)
 
 
 def load_pack(path: Path | str | None = None) -> Pack:
