@@ -71,6 +71,19 @@ class Pack:
                 return topic
         raise KeyError(topic_id)
 
+    def find_option(self, word: str) -> Option | None:
+        """The option `word` names, in any case: its id, its name, a brand name of the drug
+        (options.yaml `brands`) or the id of one of its techniques (`tace`)."""
+        wanted = " ".join(word.lower().replace("-", " ").replace("_", " ").split())
+        for option in self.options:
+            if wanted in _option_words(option):
+                return option
+        return None
+
+    def option_words(self) -> list[str]:
+        """Every word `find_option` knows (for suggestions)."""
+        return [w for option in self.options for w in sorted(_option_words(option))]
+
     def glossary_term(self, word: str) -> GlossaryTerm | None:
         """The glossary entry `word` names (any case, the term or another form), if any."""
         return next((t for t in self.glossary if t.matches(word)), None)
@@ -83,6 +96,11 @@ class Pack:
                     "reviewed": section.last_medical_review, "revised": section.last_revised}
         reference = self.references[source]
         return {"id": source, "title": reference.citation, "url": reference.url}
+
+
+def _option_words(option: Option) -> set[str]:
+    words = {option.id, option.name, *option.brands, *(t.id for t in option.techniques)}
+    return {" ".join(w.lower().replace("-", " ").replace("_", " ").split()) for w in words}
 
 
 def _read(path: Path) -> Any:
