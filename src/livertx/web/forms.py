@@ -76,7 +76,7 @@ GROUPS: tuple[Group, ...] = (
           ("fit_for_surgery", "ecog")),
     Group("history", "Treatment so far",
           "Whether the cancer came back, and whether you have taken sorafenib.",
-          ("recurrence_site", "sorafenib_status"), ("recurrent",)),
+          ("recurrent", "recurrence_site", "sorafenib_status")),  # "came back" before "where"
     Group("wishes", "What you want", "Your own wishes count as much as the medical facts.",
           ("wants_treatment",)),
 )

@@ -107,6 +107,16 @@ async def about(request: Request) -> HTMLResponse:
                  references=list(pack.references.values()))
 
 
+@router.get("/glossary", response_class=HTMLResponse)
+async def glossary(request: Request) -> HTMLResponse:
+    """The pack's medical words in plain words, A to Z."""
+    grouped: dict[str, list[Any]] = {}
+    for term in sorted(_pack(request).glossary, key=lambda t: t.term.lower()):
+        grouped.setdefault(term.term[0].upper(), []).append(term)
+    return _page(request, "glossary.html", nav="glossary", grouped=list(grouped.items()),
+                 letters=list(grouped))
+
+
 # --- the assessment ------------------------------------------------------------------------
 
 def _form_page(request: Request, data: FormData, status: int = 200,
