@@ -59,6 +59,8 @@ def assess_command(
 
     if sources.count("-") > 1:
         fail("'-' (standard input) can be given only once")
+    if format is Format.html and len(sources) > 1:
+        fail("--format html makes one page: give one file (or use markdown for several)")
     pack = guarded(lambda: load_pack(pack_path))
     where = len(sources) > 1
     # Every file is read and assessed before anything is printed: a bad file stops the
