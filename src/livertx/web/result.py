@@ -135,7 +135,8 @@ def answers_view(result: dict[str, Any]) -> list[dict[str, str]]:
         value = patient.get(spec.name)
         if value is None or (spec.kind == "qualifier" and value == spec.default):
             continue
-        rows.append({"label": spec.label, "value": answer_words(spec.name, value)})
+        label = spec.label.removesuffix(f" ({spec.unit})") if spec.unit else spec.label
+        rows.append({"label": label, "value": answer_words(spec.name, value)})
     sizes = [t.get("size_cm") for t in patient.get("tumors") or []]
     if len(sizes) > 1:
         rows.insert(0, {"label": "Tumor sizes (cm)",
