@@ -265,7 +265,7 @@ def test_lab_values_with_units_give_child_pugh_points(client: TestClient) -> Non
                     "Ascites (fluid in the belly)": "1",
                     "Encephalopathy (confusion from the liver)": "1"}
     measures = " ".join(page.find("section", class_="measures").get_text().split())
-    assert "Class B7 (class B, score 7 of 15; from the five items)" in measures
+    assert "Class B7 (class B, score 7 of 15; worked out from the items given)" in measures
 
 
 def test_no_treatment_wish_puts_symptom_care_first(client: TestClient) -> None:
@@ -462,3 +462,12 @@ def test_ecog_is_shown_in_the_measures(client: TestClient) -> None:
             "(shown only; the 2017 guide does not use it)") in measures
     unknown = soup(submit(client, EARLY)).find("section", class_="measures")
     assert "ECOG performance status) Not known" in " ".join(unknown.get_text(" ", strip=True).split())
+
+
+def test_the_form_lab_note_matches_what_the_engine_does_with_some_items(client: TestClient) -> None:
+    note = soup(client.get("/assess")).find(id="lab-values").find(class_="field-help").get_text()
+    assert "You can give only some" in note and "only if these items still allow it" in note
+    # Three items alone settle class C (at least 11 points), so the given A is not used.
+    page = soup(submit(client, {**EARLY, "bilirubin": "4", "albumin": "2.5", "inr": "2.5"}))
+    measures = " ".join(page.find("section", class_="measures").get_text(" ", strip=True).split())
+    assert "Class C (class C; worked out from the items given)" in measures
