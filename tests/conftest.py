@@ -86,3 +86,45 @@ def spark() -> Iterator[object]:
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()
+
+
+# --- web: an example file submitted through the form (test_web_result_layout.py) --------------
+
+def example_form_pairs(patient: dict[str, object]) -> list[tuple[str, str]]:
+    """An example's patient JSON as the form's fields (vocabulary names, yes/no radios, a
+    value with its unit split into the number and the unit picker, one row per tumor)."""
+    pairs: list[tuple[str, str]] = []
+    for name, value in patient.items():
+        if name == "tumors" and isinstance(value, list):
+            pairs += [("tumor_size_cm", f"{t['size_cm']:g}") for t in value]
+        elif isinstance(value, bool):
+            pairs.append((name, "yes" if value else "no"))
+        elif isinstance(value, str) and name in ("bilirubin", "albumin") and " " in value:
+            number, unit = value.split(" ", 1)
+            pairs += [(name, number), (f"{name}_unit", unit)]
+        else:
+            pairs.append((name, str(value)))
+    return pairs
+
+
+SUBMIT_PAIRS_JS = """(pairs) => {
+  const form = document.createElement('form');
+  form.method = 'post'; form.action = '/assess';
+  form.appendChild(document.querySelector('input[name=csrf_token]').cloneNode());
+  for (const [name, value] of pairs) {
+    const input = document.createElement('input');
+    input.type = 'hidden'; input.name = name; input.value = value;
+    form.appendChild(input);
+  }
+  document.body.appendChild(form);
+  form.submit();
+}"""
+
+
+def submit_example(page: Any, patient: dict[str, object]) -> None:
+    """Open the form (for its cross-site token) and send the example's answers as the form
+    would; waits for the result page."""
+    page.goto("/assess")
+    with page.expect_navigation():
+        page.evaluate(SUBMIT_PAIRS_JS, example_form_pairs(patient))
+    page.wait_for_selector("h1")

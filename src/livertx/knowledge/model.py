@@ -87,6 +87,10 @@ class Category(_Open):
     # Said beside this group when it is one of several possible: a route to it that the
     # listed requirements do not show (a qualifier that is presumed false unless stated).
     candidate_note: CandidateNote | None = None
+    # Where a page lists this group among those a person could still be in (the most
+    # treatable first), and the few words that head its column in the table of options.
+    display_order: int | None = None
+    short_name: str | None = None
 
 
 class GlossaryTerm(_Strict):

@@ -65,6 +65,15 @@ class Pack:
                 return category
         raise KeyError(category_id)
 
+    def display_rank(self, category_id: str) -> int:
+        """Where a page lists this category among several (its `display_order`, else its
+        place in categories.yaml): the most treatable first, as the pack declares."""
+        for index, category in enumerate(self.categories):
+            if category.id == category_id:
+                order = category.display_order
+                return order if order is not None else len(self.categories) + index
+        raise KeyError(category_id)
+
     def topic(self, topic_id: str) -> Topic:
         for topic in self.topics:
             if topic.id == topic_id:

@@ -136,6 +136,10 @@ def _coverage_problems(pack: Pack) -> list[str]:
         if note is not None and note.unless is not None and note.unless not in FIELD_BY_NAME:
             problems.append(f"categories.yaml: {described.id}: candidate_note unless "
                             f"{note.unless!r} is not a vocabulary field")
+    orders = [c.display_order for c in pack.categories]
+    if any(o is not None for o in orders) and (None in orders or len(set(orders)) != len(orders)):
+        problems.append("categories.yaml: display_order must be given once for every category, "
+                        "each a different number")
     for option in pack.options:
         table = pack.option_tables.get(option.id)
         if table is None:

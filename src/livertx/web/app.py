@@ -32,6 +32,7 @@ class Settings:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The ASGI app. Routers live in their own modules; this only assembles them."""
+    from livertx.api.docs import router as docs_router
     from livertx.api.routes import router as api_router
     from livertx.cds.routes import install as install_cds
     from livertx.cds.routes import router as cds_router
@@ -42,12 +43,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
     app = FastAPI(title="livertx", version=__version__,
                   description="Liver cancer treatment options from the American Cancer Society "
-                              "guide (2016-2017), explained. Educational, not medical advice.")
+                              "guide (2016-2017), explained. Educational, not medical advice.",
+                  docs_url=None, redoc_url=None)  # served offline by livertx.api.docs
     app.state.settings = settings
     app.state.pack = load_pack(settings.pack_path)
     install_security(app, settings)
     app.include_router(pages_router)
     app.include_router(api_router)
+    app.include_router(docs_router)
     app.include_router(cds_router)
     install_cds(app, settings)
     return app

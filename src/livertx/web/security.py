@@ -17,13 +17,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; "
                            "img-src 'self' data:; object-src 'none'; frame-ancestors 'none'; "
                            "form-action 'self'; base-uri 'none'")
-# FastAPI's generated API docs load Swagger UI / ReDoc from a CDN with an inline bootstrap
-# script. They show no patient data; everything else keeps the strict policy.
+# The API docs (livertx.api.docs) run Swagger UI / ReDoc from this server's own files; they
+# set styles inline and ReDoc starts a worker from a blob. They show no patient data.
 DOCS_PATHS = ("/docs", "/redoc")
-DOCS_POLICY = ("default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-               "style-src 'self' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
-               "font-src https://fonts.gstatic.com; img-src 'self' data: https://fastapi.tiangolo.com "
-               "https://cdn.redoc.ly; worker-src blob:; frame-ancestors 'none'; base-uri 'none'")
+DOCS_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+               "img-src 'self' data:; worker-src 'self' blob:; object-src 'none'; "
+               "frame-ancestors 'none'; base-uri 'none'")
 
 HEADERS: dict[str, str] = {
     "X-Content-Type-Options": "nosniff",
