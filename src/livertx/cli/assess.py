@@ -50,7 +50,7 @@ def assess_command(
         from livertx.fhir import bundle_to_patient
 
         mapped = guarded(lambda: bundle_to_patient(data))
-        data, provenance = mapped.patient, mapped.report()
+        data, provenance = mapped.valid_patient(), mapped.report()
     result = guarded(lambda: assess(data, pack))
     if provenance is not None:
         result["fhir"] = provenance

@@ -33,6 +33,7 @@ class Entry:
 
     ref: str
     resource: Any  # a fhir.resources R4B model
+    full_url: str | None = None
 
     @property
     def type(self) -> str:
@@ -84,7 +85,7 @@ def entries(bundle: Any, prefix: str = "entry") -> list[Entry]:
         rid = getattr(resource, "id", None)
         name = (f"{resource.get_resource_type()}/{rid}" if rid
                 else entry.fullUrl or f"{prefix}[{i}] {resource.get_resource_type()}")
-        out.append(Entry(str(name), resource))
+        out.append(Entry(str(name), resource, entry.fullUrl))
     return out
 
 
