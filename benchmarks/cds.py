@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from proc import cpu_seconds
 
 SECONDS = float(sys.argv[1]) if len(sys.argv) > 1 else 10.0
 CLIENTS = int(sys.argv[2]) if len(sys.argv) > 2 else 32
@@ -242,7 +243,13 @@ def main() -> None:
                     report_quantiles(name, *drive_wrk(base, distinct, Path(folder)))
         else:
             for name, distinct in runs:
-                report(name, *asyncio.run(drive(base, distinct)))
+                before = cpu_seconds(server.pid)
+                requests, latencies, errors = asyncio.run(drive(base, distinct))
+                report(name, requests, latencies, errors)
+                spent = cpu_seconds(server.pid) - before
+                print(f"  server CPU  {spent * 1000 / max(requests, 1):8.2f} ms per request "
+                      f"(all workers; {spent:.1f} s of {SECONDS * WORKERS:g} s available): "
+                      f"the server could answer ~{requests / max(spent, 1e-9):.0f} req/s per core")
             report("baseline: GET /cds-services (ceiling of server + load generator here)",
                    *asyncio.run(drive(base, False, discovery=True)))
     finally:
