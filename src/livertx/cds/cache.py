@@ -16,10 +16,18 @@ from typing import Any, Generic, TypeVar
 V = TypeVar("V")
 
 
+def canonical(value: Any) -> str:
+    """The canonical JSON text of `value` (sorted keys, no spaces)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def digest_of(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def digest(value: Any) -> str:
     """SHA-256 of the canonical JSON of `value`."""
-    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return digest_of(canonical(value))
 
 
 class ByteLru(Generic[V]):

@@ -161,15 +161,21 @@ async def _fetch(client: httpx.AsyncClient, base: str, query: str, headers: dict
     return cast("dict[str, Any]", body)  # a JSON object (checked above; not a Bundle)
 
 
-def as_bundle(values: dict[str, Any]) -> dict[str, Any]:
-    """All gathered resources as one collection Bundle (duplicates by type/id dropped)."""
+def gathered_resources(values: dict[str, Any]) -> list[dict[str, Any]]:
+    """All gathered resources, once each (duplicates by type/id dropped)."""
     seen: set[tuple[str, str]] = set()
-    entries = []
+    out = []
     for value in values.values():
         for resource in resources_of(value):
             key = (str(resource.get("resourceType")), str(resource.get("id", id(resource))))
             if key in seen:
                 continue
             seen.add(key)
-            entries.append({"resource": resource})
-    return {"resourceType": "Bundle", "type": "collection", "entry": entries}
+            out.append(resource)
+    return out
+
+
+def as_bundle(values: dict[str, Any]) -> dict[str, Any]:
+    """All gathered resources as one collection Bundle."""
+    return {"resourceType": "Bundle", "type": "collection",
+            "entry": [{"resource": r} for r in gathered_resources(values)]}

@@ -26,19 +26,22 @@ from livertx.api.errors import JsonErrorRoute, error_response
 from livertx.api.models import Assessment, ErrorResponse
 from livertx.cds import links
 from livertx.cds.auth import TokenVerifier, Unauthorized
-from livertx.cds.cache import ByteLru, digest
+from livertx.cds.cache import ByteLru, canonical, digest, digest_of
 from livertx.cds.cards import cards_for, problem_card
 from livertx.cds.cors import CdsCorsMiddleware
-from livertx.cds.prefetch import DataUnavailable, as_bundle, gather
+from livertx.cds.prefetch import DataUnavailable, gather, gathered_resources
 from livertx.cds.service import HOOK, SERVICE_ID, discovery
 from livertx.engine.serving import Assessor
 from livertx.errors import FhirError, FieldError, InvalidInput
-from livertx.fhir import MappedPatient, bundle_to_patient
+from livertx.fhir import MappedPatient, map_entries, resource_entries, resource_model
 from livertx.patient import parse_patient
 
 log = logging.getLogger("livertx.cds")
 MAPPED_CACHE_BYTES = 16 * 1024 * 1024
+RESOURCE_CACHE_BYTES = 32 * 1024 * 1024
+MODEL_BYTES_PER_JSON_BYTE = 8  # a validated resource model weighs several times its JSON
 MAPPING_THREADS = 2
+ASSESSED_CACHE_SIZE = 1024
 NO_STORE = {"Cache-Control": "no-store"}
 # The FHIR id rule (R4 `id`: 1-64 of A-Z a-z 0-9 - .), and not only dots ('.', '..').
 FHIR_ID = r"^[A-Za-z0-9\-.]*[A-Za-z0-9\-][A-Za-z0-9\-.]*$"
@@ -150,9 +153,21 @@ class _CdsState:
     def __init__(self, app: Any):
         settings = app.state.settings
         self.verifier = TokenVerifier(getattr(settings, "cds_trusted_issuers", {}) or {})
-        self.assessor = Assessor(app.state.pack)
+        # ~30 KiB per remembered result: 1,024 of them bound this cache near 30 MiB.
+        self.assessor = Assessor(app.state.pack, cache_size=ASSESSED_CACHE_SIZE)
         self.mapped = ByteLru[MappedPatient](MAPPED_CACHE_BYTES)
+        self.resources = ByteLru[Any](RESOURCE_CACHE_BYTES)
         self.limiter = anyio.CapacityLimiter(MAPPING_THREADS)
+
+    def resource(self, data: Any) -> Any:
+        """A resource validated by its FHIR model; the same JSON is validated only once."""
+        text = canonical(data)
+        key = digest_of(text)
+        model = self.resources.get(key)
+        if model is None:
+            model = resource_model(data)
+            self.resources.put(key, model, len(text) * MODEL_BYTES_PER_JSON_BYTE + 1024)
+        return model
 
 
 def _state(app: Any) -> _CdsState:
@@ -231,7 +246,7 @@ async def call_service(request: Request, body: HookRequest) -> Any:
     if not mapped.has_hcc:
         return {"cards": []}
     result = await state.assessor.assess(mapped.valid_patient())
-    return {"cards": cards_for(result, mapped.report(), pack, base)}
+    return JSONResponse({"cards": cards_for(result, mapped.report(), pack, base)})
 
 
 def _map(state: _CdsState, values: dict[str, Any], patient: str) -> MappedPatient:
@@ -239,7 +254,8 @@ def _map(state: _CdsState, values: dict[str, Any], patient: str) -> MappedPatien
     key = digest([patient, values])
     mapped = state.mapped.get(key)
     if mapped is None:
-        mapped = bundle_to_patient(as_bundle(values), strict=False, patient=patient)
+        items = resource_entries(gathered_resources(values), state.resource)
+        mapped = map_entries(items, strict=False, patient=patient)
         state.mapped.put(key, mapped, _size(mapped))
     return mapped
 

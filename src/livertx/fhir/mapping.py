@@ -138,7 +138,12 @@ def bundle_to_patient(bundle_json: Any, *, strict: bool = True,
     `ignored`, so one odd lab does not hide the rest of the record. `patient` ("Patient/id",
     the CDS context) names the one patient the record must be about.
     """
-    items = entries(parse_bundle(bundle_json))
+    return map_entries(entries(parse_bundle(bundle_json)), strict=strict, patient=patient)
+
+
+def map_entries(items: list[Entry], *, strict: bool = True,
+                patient: str | None = None) -> MappedPatient:
+    """`bundle_to_patient` for resources already read (see fhir.read.resource_entries)."""
     subject, aliases = _subject(items, patient)
     found = _Collector(strict=strict)
     for item in items:
