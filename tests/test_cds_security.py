@@ -347,18 +347,26 @@ def test_auth_on_requires_the_public_url() -> None:
         create_app(Settings(cds_trusted_issuers={ISS: _pem(EC_KEY)}))
 
 
-def test_serve_refuses_to_start_without_the_public_url(tmp_path: Any) -> None:
+def test_serve_refuses_to_start_without_the_public_url() -> None:
     import subprocess
     import sys
     from pathlib import Path
 
     cli = Path(sys.executable).with_name("livertx")
-    run = subprocess.run([str(cli), "serve", "--port", "1"], capture_output=True, text=True, check=False,
-                         timeout=60, env={"LIVERTX_CDS_TRUSTED_ISSUERS": json.dumps({ISS: "x"}),
-                                          "PATH": "/usr/bin:/bin"})
+    env = {"LIVERTX_CDS_TRUSTED_ISSUERS": json.dumps({ISS: f"{ISS}/jwks.json"}),
+           "PATH": "/usr/bin:/bin"}
+    run = subprocess.run([str(cli), "serve", "--port", "1"], capture_output=True, text=True,
+                         check=False, timeout=60, env=env)
     assert run.returncode == 2
     assert "LIVERTX_PUBLIC_URL is required" in run.stderr and "Traceback" not in run.stderr
     assert len(run.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("source", ["-----BEGIN PUBLIC KEY-----\nnot a key\n-----END PUBLIC KEY-----",
+                                    "file:///etc/passwd"])
+def test_unusable_issuer_keys_are_refused_at_start(source: str) -> None:
+    with pytest.raises(ConfigError, match=ISS):
+        create_app(Settings(public_base_url=PUBLIC, cds_trusted_issuers={ISS: source}))
 
 
 def test_fhir_servers_are_allowed_per_issuer(secured: tuple[TestClient, FhirServer]) -> None:

@@ -69,6 +69,8 @@ class Settings:
                 isinstance(v, str) for v in self.cds_trusted_issuers.values()):
             raise ConfigError("LIVERTX_CDS_TRUSTED_ISSUERS must map each issuer to a JWK Set "
                               "URL or a PEM public key")
+        for issuer, source in self.cds_trusted_issuers.items():
+            _check_key_source(issuer, source)
         if not isinstance(self.cds_fhir_servers, dict) or not all(
                 isinstance(v, list) for v in self.cds_fhir_servers.values()):
             raise ConfigError("LIVERTX_CDS_FHIR_SERVERS must map each issuer to a list of FHIR "
@@ -80,6 +82,22 @@ class Settings:
                               "is set: it is the audience every token must name")
         if self.public_base_url and not self.public_base_url.startswith(("https://", "http://")):
             raise ConfigError("LIVERTX_PUBLIC_URL must be an http(s) URL")
+
+
+def _check_key_source(issuer: str, source: str) -> None:
+    """A trusted issuer's key source must be a loadable PEM public key or an http(s) URL."""
+    text = source.strip()
+    if text.startswith("-----BEGIN"):
+        from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+        try:
+            load_pem_public_key(text.encode())
+        except (ValueError, TypeError):
+            raise ConfigError(f"LIVERTX_CDS_TRUSTED_ISSUERS: the PEM key of {issuer} cannot be "
+                              "read") from None
+    elif not text.startswith(("https://", "http://")):
+        raise ConfigError(f"LIVERTX_CDS_TRUSTED_ISSUERS: {issuer} must map to a JWK Set URL or "
+                          "a PEM public key")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
