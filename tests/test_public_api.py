@@ -75,3 +75,25 @@ def test_the_cds_view_carries_the_safety_cards() -> None:
 def test_the_markdown_view_is_the_handout() -> None:
     text = render("markdown", assess_json(_example("advanced")), load_pack())
     assert text.startswith("# Treatment options") and "## Main options" in text
+
+
+def test_the_html_view_is_a_standalone_handout_and_the_web_page_is_the_same_view() -> None:
+    """`--format html` is the result page alone: styles inlined (it opens from a file), no
+    form buttons or CSRF token, the notices and the main options in it."""
+    cli = CliRunner().invoke(app, ["assess", str(EXAMPLES / "early.json"), "--format", "html"])
+    assert cli.exit_code == 0, cli.output
+    page = cli.stdout
+    assert page.startswith("<!doctype html>") and "<style>" in page
+    assert "/static/style.css" not in page and "<form" not in page and "csrf" not in page
+    assert "Educational, not medical advice." in page and "Newer treatments exist." in page
+    main = livertx.assess(_example("early"))
+    assert main.category.name and f"Your situation: {main.category.name}" in page
+    for option in main.options:
+        if option.fit == "primary":
+            assert load_pack().option(option.id).name in page
+
+
+def test_the_html_view_refuses_several_files_instead_of_dropping_them() -> None:
+    early = str(EXAMPLES / "early.json")
+    refused = CliRunner().invoke(app, ["assess", early, early, "--format", "html"])
+    assert refused.exit_code == 2 and "give one file" in refused.output

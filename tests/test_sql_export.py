@@ -130,8 +130,8 @@ def test_the_query_on_postgres_equals_the_polars_engine(tmp_path: Path,
     subprocess.run([*postgres, "-c", (f"\\copy patients FROM '{tmp_path / 'patients.csv'}' "
                     "WITH (FORMAT csv, HEADER true)")], check=True)
     query = export_sql(PACK, "postgres", "patients", KEEP)
-    done = subprocess.run([*postgres, "-c", (f"COPY ({query}) TO STDOUT WITH (FORMAT csv, "
-                           "HEADER true)")], capture_output=True, text=True, check=False)
+    done = subprocess.run(postgres, input=f"COPY ({query}) TO STDOUT WITH (FORMAT csv, "
+                          "HEADER true);", capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     text = pl.read_csv(io.StringIO(done.stdout), infer_schema=False)
     got = text.with_columns(_from_postgres(text[c], expected[c]).alias(c)

@@ -2,13 +2,13 @@
 filling the form for three patients, leaving things unknown, making a mistake, printing.
 
 Screenshots of the form and result at desktop and phone width go to screenshots/ (git-ignored);
-one result screenshot is copied to docs/screenshot-result.png for the README.
+the README's picture is drawn by scripts/readme_screenshot.py, not here: no test writes into a
+tracked file.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -85,8 +85,6 @@ def test_early_cancer_from_home_page_to_result(page: Any) -> None:
     page.screenshot(path=SHOTS / "result-desktop.png", full_page=True)
     page.screenshot(path=SHOTS / "result-desktop-top.png", full_page=True,
                     clip={"x": 0, "y": 0, "width": 1280, "height": 1600})
-    (ROOT / "docs").mkdir(exist_ok=True)
-    shutil.copyfile(SHOTS / "result-desktop-top.png", ROOT / "docs" / "screenshot-result.png")
 
 
 def test_unresectable_cancer_with_a_tumor_list_and_lab_values(page: Any) -> None:

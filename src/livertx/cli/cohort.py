@@ -62,7 +62,7 @@ def cohort(
     message = (f"{result.rows} rows: {result.assessed} assessed ({result.open} with the category "
                f"left open), {result.rejected} rejected; {result.seconds:.2f} s with {engine} "
                f"-> {output}")
-    console(stderr=True).print(message, highlight=False)
+    console(stderr=True).print(message, highlight=False, markup=False)  # file names as typed
     if result.rejected:
         console(stderr=True).print(f"{result.rejected} rejected rows: their `error` column "
                                    "names the field and the accepted range.", highlight=False)

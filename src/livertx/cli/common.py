@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import sys
+from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -16,6 +17,21 @@ if TYPE_CHECKING:
     from rich.console import Console
 
 EXIT_INVALID = 2
+# `-h` as well as `--help`; plain (click) help, where an on/off flag shows as a flag.
+CONTEXT_SETTINGS: dict[str, Any] = {"help_option_names": ["-h", "--help"]}
+
+
+class OutputFormat(str, Enum):
+    """For commands that print a table or a JSON document and nothing else."""
+
+    text = "text"
+    json = "json"
+
+
+def new_typer(**kwargs: Any) -> typer.Typer:
+    """A command group with the project's conventions (`-h`, flags without a type)."""
+    return typer.Typer(no_args_is_help=True, rich_markup_mode=None,
+                       context_settings=CONTEXT_SETTINGS, **kwargs)
 
 
 @functools.cache
@@ -38,12 +54,12 @@ def fail(message: str) -> NoReturn:
     raise typer.Exit(EXIT_INVALID)
 
 
-def fail_invalid(exc: InvalidInput) -> NoReturn:
+def fail_invalid(exc: InvalidInput, where: str = "") -> NoReturn:
     from rich.markup import escape
 
     for error in exc.errors:
-        console(stderr=True).print(f"[bold red]error:[/] [bold]{escape(error.field)}[/]: "
-                                   f"{escape(error.message)}", highlight=False)
+        console(stderr=True).print(f"[bold red]error:[/] {escape(where)}[bold]{escape(error.field)}"
+                                   f"[/]: {escape(error.message)}", highlight=False)
     raise typer.Exit(EXIT_INVALID)
 
 
@@ -79,11 +95,13 @@ def read_json(source: str) -> Any:
         fail(f"{source} is not valid JSON: {reason}")
 
 
-def guarded(action: Any) -> Any:
-    """Run an action, turning livertx errors into a message and exit code 2."""
+def guarded(action: Any, where: str | None = None) -> Any:
+    """Run an action, turning livertx errors into a message and exit code 2; `where` (a file
+    name) starts each message when a command reads several inputs."""
+    prefix = f"{where}: " if where else ""
     try:
         return action()
     except InvalidInput as exc:
-        fail_invalid(exc)
+        fail_invalid(exc, prefix)
     except LivertxError as exc:
-        fail(str(exc))
+        fail(f"{prefix}{exc}")

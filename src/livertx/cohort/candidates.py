@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from livertx.cohort.plan import CANDIDATES, KEY, CohortPlan, KeyPart
+from livertx.cohort.plan import CANDIDATE_MASK, CANDIDATES, KEY, CohortPlan, KeyPart
 from livertx.compiler.parse import parse
 from livertx.compiler.polars import compile_polars
 from livertx.engine.conditions import (
@@ -84,9 +84,11 @@ def _decoded(part: KeyPart, code: pl.Expr) -> pl.Expr:
 
 
 def candidates_for_keys(keys: pl.Series, plan: CohortPlan, pack: Pack) -> pl.DataFrame:
-    """`KEY` -> list of candidate category ids, for each distinct key of open rows."""
+    """`KEY` -> the candidate category ids (a list, and as `CANDIDATE_MASK` a bit per
+    category in table order), for each distinct key of open rows."""
     if keys.is_empty():
-        return pl.DataFrame(schema={KEY: pl.Int64, CANDIDATES: pl.List(pl.String)})
+        return pl.DataFrame(schema={KEY: pl.Int64, CANDIDATES: pl.List(pl.String),
+                                    CANDIDATE_MASK: pl.UInt16})
     rules = pack.category_table.rules
     columns = frozenset().union(*(columns_of(r.when) for r in rules))
     thresholds = candidate_thresholds(pack)
@@ -110,9 +112,13 @@ def candidates_for_keys(keys: pl.Series, plan: CohortPlan, pack: Pack) -> pl.Dat
     order = {category: i for i, category in enumerate(plan.categories)}
     reached = (evaluate_category(frame, pack).select(KEY, "category")
                .filter(pl.col("category").is_not_null()).unique()
-               .with_columns(_order=pl.col("category").replace_strict(order, return_dtype=pl.Int8))
+               .with_columns(_order=pl.col("category").replace_strict(order, return_dtype=pl.Int8),
+                             _bit=pl.col("category").replace_strict(
+                                 {c: 1 << i for c, i in order.items()}, return_dtype=pl.UInt16))
                .sort(KEY, "_order")
-               .group_by(KEY, maintain_order=True).agg(pl.col("category").alias(CANDIDATES)))
+               .group_by(KEY, maintain_order=True).agg(
+                   pl.col("category").alias(CANDIDATES),
+                   pl.col("_bit").sum().cast(pl.UInt16).alias(CANDIDATE_MASK)))
     return reached.collect()
 
 

@@ -32,6 +32,7 @@ CANDIDATES = "category_candidates"
 MISSING = "missing"
 ERROR = "error"
 KEY = "_cohort_key"
+CANDIDATE_MASK = "_cohort_candidate_mask"  # a bit per category (table order) while running
 FITS = ("primary", "alternative", "not_advised", UNKNOWN_FIT)
 
 
@@ -122,6 +123,6 @@ def build_plan(pack: Pack) -> CohortPlan:
     return cached
 
 
-__all__ = ["CANDIDATES", "CHILD_PUGH_LABS", "ERROR", "FIELD_BY_NAME", "KEY", "MISSING",
+__all__ = ["CANDIDATES", "CANDIDATE_MASK", "CHILD_PUGH_LABS", "ERROR", "FIELD_BY_NAME", "KEY", "MISSING",
            "CohortPlan", "KeyPart", "Path", "build_plan",
            "reserved_columns"]

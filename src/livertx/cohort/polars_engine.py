@@ -16,10 +16,17 @@ import functools
 import polars as pl
 
 from livertx.cohort import checks
-from livertx.cohort.plan import CANDIDATES, ERROR, KEY, CohortPlan, KeyPart
-from livertx.compiler.polars import compile_polars
+from livertx.cohort.plan import (
+    CANDIDATE_MASK,
+    CANDIDATES,
+    ERROR,
+    FITS,
+    KEY,
+    CohortPlan,
+    KeyPart,
+)
 from livertx.engine.frames import CompiledTable, missing_from_paths
-from livertx.engine.hit_policy import UNKNOWN_FIT, outcome_node
+from livertx.engine.hit_policy import UNKNOWN_FIT, decision_values
 from livertx.scores import DERIVED_COLUMNS, derive
 from livertx.vocabulary import FIELDS, FieldSpec
 
@@ -121,12 +128,12 @@ def _error_text(messages: list[pl.Expr], rows: pl.Series) -> pl.Series:
     return out.scatter(texts["_row"], texts[ERROR])
 
 
-def _outcomes(plan: CohortPlan, table: CompiledTable) -> list[pl.Expr]:
-    outcome = pl.Enum(plan.outcomes(table))
-    rule = pl.Enum(plan.rule_ids(table))
-    return [compile_polars(outcome_node(table.table)).cast(outcome).alias(table.column),
-            compile_polars(outcome_node(table.table, deciding_rule=True)).cast(rule)
-            .alias(table.rule_column)]
+def with_outcomes(frame: pl.LazyFrame, plan: CohortPlan,
+                  tables: tuple[CompiledTable, ...]) -> pl.LazyFrame:
+    """The tables' outcome and rule columns (as `Enum`s), from their decision codes."""
+    decoded = [e for t in tables for e in t.decoded(pl.Enum(plan.outcomes(t)),
+                                                    pl.Enum(plan.rule_ids(t)))]
+    return frame.with_columns(t.decision for t in tables).with_columns(decoded)
 
 
 def missing_expression(plan: CohortPlan) -> pl.Expr:
@@ -165,52 +172,94 @@ def key_expression(plan: CohortPlan) -> pl.Expr:
 def assess_category(frame: pl.LazyFrame, plan: CohortPlan) -> pl.LazyFrame:
     """Derived values and the category (with its rule) over a normalised table."""
     table = plan.compiled.category
-    return derive(frame).with_columns(**table.conditions()).with_columns(_outcomes(plan, table))
+    return with_outcomes(derive(frame).with_columns(**table.conditions()), plan, (table,))
 
 
 def assess_options(frame: pl.LazyFrame, plan: CohortPlan) -> pl.LazyFrame:
     """Every option's fit and rule, and the candidate key (`missing` comes after the
     candidates: see `agree_over_candidates`)."""
     compiled = plan.compiled
-    outcomes = [e for t in compiled.options for e in _outcomes(plan, t)]
-    return (frame.with_columns(**compiled.option_conditions).with_columns(outcomes)
+    return (with_outcomes(frame.with_columns(**compiled.option_conditions), plan,
+                          compiled.options)
             .with_columns(key_expression(plan)))
 
 
-_ROW = "_cohort_row_index"
-
-
 def with_candidates(frame: pl.LazyFrame, candidates: pl.DataFrame) -> pl.LazyFrame:
-    """The candidate categories of each row's key (null for a key without candidates)."""
+    """The candidate categories of each row's key, as a bit mask (0: none)."""
     # A lookup, not a join: keeps the streamed rows in order without buffering them.
-    lists = pl.Series(CANDIDATES, candidates[CANDIDATES].to_list() + [None],
-                      dtype=pl.List(pl.String))
-    index = pl.col(KEY).replace_strict(candidates[KEY], pl.Series(range(candidates.height)),
-                                       default=candidates.height, return_dtype=pl.UInt32)
-    return frame.with_columns(pl.lit(lists).gather(index).alias(CANDIDATES))
+    return frame.with_columns(pl.col(KEY).replace_strict(
+        candidates[KEY], candidates[CANDIDATE_MASK], default=0, return_dtype=pl.UInt16)
+        .alias(CANDIDATE_MASK))
 
 
-def agree_over_candidates(frame: pl.LazyFrame, plan: CohortPlan) -> pl.LazyFrame:
+def agree_over_candidates(frame: pl.DataFrame, plan: CohortPlan) -> pl.DataFrame:
     """Twin of the single-patient rule in `livertx.engine.assess`: while the category is
     open, an option whose fit is the same known value under every candidate category takes
-    that fit, with the rule of the first candidate (in the category table's order)."""
-    compiled = plan.compiled
-    rows = frame.with_row_index(_ROW)
-    fits = [c for t in compiled.options for c in (t.column, t.rule_column)]
-    category = frame.collect_schema()["category"]
-    tried = (rows.filter(pl.col("category").is_null() & (pl.col(CHECKS) == 0)
-                         & (pl.col(CANDIDATES).list.len() > 0))
-             .drop(fits).explode(CANDIDATES)
-             .with_columns(category=pl.col(CANDIDATES).cast(category))
-             .with_columns(**compiled.option_conditions)
-             .with_columns([e for t in compiled.options for e in _outcomes(plan, t)]))
-    agreed = [pl.when((pl.col(t.column).n_unique() == 1)
-                      & (pl.col(t.column).first() != UNKNOWN_FIT)).then(pl.col(c).first())
-              .alias(f"{c}|agreed") for t in compiled.options for c in (t.column, t.rule_column)]
-    found = tried.group_by(_ROW).agg(agreed)
-    return (rows.join(found, on=_ROW, how="left", maintain_order="left")
-            .with_columns(pl.coalesce(f"{c}|agreed", c).alias(c) for c in fits)
-            .drop(_ROW, *(f"{c}|agreed" for c in fits)))
+    that fit, with the rule of the first candidate (in the category table's order).
+
+    The open rows are taken out, every option's decision is computed under each category
+    (a whole column at a time, no row multiplied), read only where that category is a
+    candidate, and the fits they agree on are written back in place."""
+    mask = pl.col(CANDIDATE_MASK)
+    rows = frame.select((pl.col("category").is_null() & (pl.col(CHECKS) == 0) & (mask > 0))
+                        .arg_true()).to_series()
+    if rows.is_empty():
+        return frame
+    options = plan.compiled.options
+    fits = [c for t in options for c in (t.column, t.rule_column)]
+    tried = frame.select(pl.col(*_read_by_options(plan), *fits).gather(rows))
+    dtype = frame.schema["category"]
+    present = _union(tried[CANDIDATE_MASK])
+    tries = [j for j in range(len(plan.categories)) if present >> j & 1]
+    decided = pl.collect_all([
+        tried.lazy().with_columns(category=pl.lit(plan.categories[j]).cast(dtype))
+        .with_columns(**plan.compiled.option_conditions)
+        .select(t.decision.alias(f"{j}|{t.column}") for t in options)
+        for j in tries])
+    codes = pl.concat([tried.select(CANDIDATE_MASK), *decided], how="horizontal")
+    agreed = (codes.select(e for t in options for e in _agreed(t, tries))
+              .select(e for t in options for e in _agreed_values(t, frame.schema)))
+    return frame.with_columns(frame[c].scatter(rows, agreed[f"{c}|agreed"].fill_null(tried[c]))
+                              for c in fits)
+
+
+@functools.cache
+def _read_by_options(plan: CohortPlan) -> list[str]:
+    """The columns the option conditions read (and the candidates' mask)."""
+    names = {n for e in plan.compiled.option_conditions.values() for n in e.meta.root_names()}
+    return sorted(names - {"category"} | {CANDIDATE_MASK, "category"})
+
+
+def _union(masks: pl.Series) -> int:
+    """The categories that are a candidate of any open row (bitwise OR of the masks)."""
+    union = masks.bitwise_or()
+    return union if isinstance(union, int) else 0
+
+
+def _agreed(table: CompiledTable, tries: list[int]) -> list[pl.Expr]:
+    """Over the decision codes under each tried category: the lowest and highest fit
+    (as indexes into `FITS`) among the candidates, and the code of the first candidate."""
+    fit_index = pl.Series([FITS.index(o) for o in decision_values(table.table)[0]],
+                          dtype=pl.UInt8)
+    bit = pl.col(CANDIDATE_MASK)
+    code = [pl.when((bit & (1 << j)) != 0).then(pl.col(f"{j}|{table.column}")) for j in tries]
+    fit = [pl.lit(fit_index).gather(c) for c in code]
+    return [pl.min_horizontal(fit).alias(f"{table.column}|low"),
+            pl.max_horizontal(fit).alias(f"{table.column}|high"),
+            pl.coalesce(code).alias(f"{table.column}|first")]
+
+
+def _agreed_values(table: CompiledTable, schema: pl.Schema) -> list[pl.Expr]:
+    """The fit the candidates agree on and the rule of the first (null where they differ
+    or agree on unknown), in the frame's own types."""
+    low, high = pl.col(f"{table.column}|low"), pl.col(f"{table.column}|high")
+    agreed = (low == high) & (low != FITS.index(UNKNOWN_FIT))
+    fits = pl.Series(list(FITS), dtype=schema[table.column])
+    rule_ids = pl.Series(decision_values(table.table)[1], dtype=schema[table.rule_column])
+    first = pl.col(f"{table.column}|first")
+    return [pl.when(agreed).then(pl.lit(fits).gather(low)).alias(f"{table.column}|agreed"),
+            pl.when(agreed).then(pl.lit(rule_ids).gather(first))
+            .alias(f"{table.rule_column}|agreed")]
 
 
 def open_keys(frame: pl.LazyFrame, plan: CohortPlan) -> pl.LazyFrame:
@@ -231,16 +280,26 @@ def finish(frame: pl.LazyFrame, plan: CohortPlan, columns: list[str]) -> pl.Lazy
           and c in DERIVED_COLUMNS],
         pl.when(valid).then(pl.col("category")).alias("category"),
         pl.when(valid).then(pl.col("category_rule")).alias("category_rule"),
-        pl.when(valid & pl.col("category").is_null()).then(pl.col(CANDIDATES)).alias(CANDIDATES),
+        pl.when(valid & pl.col("category").is_null())
+        .then(pl.lit(_candidate_lists(plan.categories)).gather(pl.col(CANDIDATE_MASK)))
+        .alias(CANDIDATES),
         *[pl.when(valid).then(pl.col(c)).alias(c) for c in assessed
           if c not in DERIVED_COLUMNS and c not in ("category", "category_rule")],
         pl.col(ERROR),
     )
 
 
-def assess_rows(frame: pl.LazyFrame, plan: CohortPlan, candidates: pl.DataFrame,
-                columns: list[str]) -> pl.LazyFrame:
+@functools.cache
+def _candidate_lists(categories: tuple[str, ...]) -> pl.Series:
+    """The candidate list of every mask (null for none), indexed by the mask."""
+    lists = [[c for j, c in enumerate(categories) if mask >> j & 1] or None
+             for mask in range(1 << len(categories))]
+    return pl.Series(CANDIDATES, lists, dtype=pl.List(pl.String))
+
+
+def assess_rows(frame: pl.DataFrame, plan: CohortPlan, candidates: pl.DataFrame,
+                columns: list[str]) -> pl.DataFrame:
     """An assessed table (`assess_options` over `assess_category`) to its output: the
     candidates of open rows, the fits they agree on, `missing`, the output columns."""
-    return finish(agree_over_candidates(with_candidates(frame, candidates), plan), plan,
-                  columns)
+    found = with_candidates(frame.lazy(), candidates).collect()
+    return finish(agree_over_candidates(found, plan).lazy(), plan, columns).collect()

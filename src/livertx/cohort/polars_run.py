@@ -33,6 +33,7 @@ from livertx.cohort.polars_engine import (
     assess_rows,
     normalise,
 )
+from livertx.engine.hit_policy import decision_column
 from livertx.knowledge.pack import Pack
 from livertx.vocabulary import FIELDS
 
@@ -50,7 +51,7 @@ def run_polars(source: io.Source, temporary: Path, out_format: str, plan: Cohort
     columns = list(source.columns)
     needed = [ORIGINAL + c for c in columns] + [
         c for c in plan.output_columns if c not in (ERROR, CANDIDATES, MISSING)] + [
-        *VOCABULARY, KEY, CHECKS, ERROR]
+        *VOCABULARY, *(decision_column(t.column) for t in plan.tables), KEY, CHECKS, ERROR]
     lookup = _Candidates(plan, pack)
     clock = _Clock()
     done = 0
@@ -68,8 +69,7 @@ def run_polars(source: io.Source, temporary: Path, out_format: str, plan: Cohort
                 with clock("candidates"):
                     candidates = lookup.update(assessed)
                 with clock("assess"):
-                    output = assess_rows(assessed.lazy(), plan, candidates, columns).collect(
-                        engine="streaming")
+                    output = assess_rows(assessed, plan, candidates, columns)
                 with clock("write"):
                     if pending is not None:
                         pending.result()

@@ -167,8 +167,8 @@ def run_spark(path: Path, fmt: str, columns: list[str], temporary: Path, out_for
 def _assessed(frame: pl.DataFrame, plan: CohortPlan, candidates: pl.DataFrame,
               columns: list[str]) -> pl.DataFrame:
     prepared = normalise(frame.lazy(), columns)
-    return assess_rows(assess_options(assess_category(prepared, plan), plan), plan, candidates,
-                       columns).collect()
+    return assess_rows(assess_options(assess_category(prepared, plan), plan).collect(), plan,
+                       candidates, columns)
 
 
 def _arrow_schema(frame: Any) -> Any:

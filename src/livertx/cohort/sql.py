@@ -16,11 +16,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from livertx.cohort import checks
-from livertx.cohort.plan import CANDIDATES, ERROR, KEY, MISSING, CohortPlan, KeyPart
+from livertx.cohort.plan import (
+    CANDIDATE_MASK,
+    CANDIDATES,
+    ERROR,
+    KEY,
+    MISSING,
+    CohortPlan,
+    KeyPart,
+)
 from livertx.compiler.parse import parse
 from livertx.compiler.sql import compile_sql
 from livertx.engine.frames import CompiledTable
-from livertx.engine.hit_policy import condition_column, outcome_node
+from livertx.engine.hit_policy import (
+    condition_column,
+    decision_code_node,
+    decision_column,
+    outcome_node,
+)
 from livertx.scores import DERIVED_COLUMNS, library
 from livertx.vocabulary import FIELDS, FieldSpec
 
@@ -132,22 +145,27 @@ def _conditions(table: CompiledTable) -> dict[str, str]:
             for rule in table.table.rules}
 
 
-def _outcomes(table: CompiledTable) -> dict[str, str]:
-    """The hit policy (`livertx.engine.hit_policy`) compiled by the SQL backend."""
-    return {table.column: compile_sql(outcome_node(table.table)),
-            table.rule_column: compile_sql(outcome_node(table.table, deciding_rule=True))}
+def _outcomes(table: CompiledTable, codes: bool) -> dict[str, str]:
+    """The hit policy (`livertx.engine.hit_policy`) compiled by the SQL backend; with
+    `codes`, the decision code too (the DuckDB engine's rows go on to Polars' `missing`)."""
+    out = {table.column: compile_sql(outcome_node(table.table)),
+           table.rule_column: compile_sql(outcome_node(table.table, deciding_rule=True))}
+    if codes:
+        out[decision_column(table.column)] = compile_sql(decision_code_node(table.table))
+    return out
 
 
-def decision_steps(query: Query, plan: CohortPlan, *, options: bool = True) -> None:
+def decision_steps(query: Query, plan: CohortPlan, *, options: bool = True,
+                   codes: bool = False) -> None:
     tables = plan.tables if options else plan.tables[:1]
     category = tables[0]
     query.step(**_conditions(category))
-    query.step(**_outcomes(category))
+    query.step(**_outcomes(category, codes))
     if options:
-        option_steps(query, plan)
+        option_steps(query, plan, codes)
 
 
-def option_steps(query: Query, plan: CohortPlan) -> None:
+def option_steps(query: Query, plan: CohortPlan, codes: bool = False) -> None:
     """Every option table's conditions, then its fit and deciding rule."""
     rest = plan.tables[1:]
     conditions: dict[str, str] = {}
@@ -156,7 +174,7 @@ def option_steps(query: Query, plan: CohortPlan) -> None:
     query.step(**conditions)
     outcomes: dict[str, str] = {}
     for table in rest:
-        outcomes.update(_outcomes(table))
+        outcomes.update(_outcomes(table, codes))
     query.step(**outcomes)
 
 
@@ -213,14 +231,15 @@ def cohort_query(plan: CohortPlan, source: str, columns: list[str], candidates: 
     from livertx.cohort.polars_engine import ORIGINAL as POLARS_ORIGINAL
 
     query = _base(source, columns)
-    decision_steps(query, plan)
+    decision_steps(query, plan, codes=True)
     query.step(**{KEY: key_sql(plan)})
     last = f"s{len(query.ctes) - 1}"
     select = [f"q.{_orig(c)} AS {quote(POLARS_ORIGINAL + c)}" for c in columns]
     select += [f"q.{quote(s.name)}" for s in FIELDS]
     select += [f"q.{quote(name)}" for name in plan.output_columns
                if name not in (ERROR, CANDIDATES, MISSING)]
-    select += [f"k.{CANDIDATES}", f"CASE WHEN q.{ERROR} IS NULL THEN 0 ELSE 1 END AS {CHECKS}",
+    select += [f"q.{quote(decision_column(t.column))}" for t in plan.tables]
+    select += [f"COALESCE(k.{CANDIDATE_MASK}, 0) AS {CANDIDATE_MASK}", f"CASE WHEN q.{ERROR} IS NULL THEN 0 ELSE 1 END AS {CHECKS}",
                f"q.{ERROR}"]
     return query.sql(f"SELECT {', '.join(select)} FROM {last} AS q LEFT JOIN {candidates} "
                      f"AS k ON q.{KEY} = k.{KEY}")

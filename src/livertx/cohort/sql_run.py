@@ -110,8 +110,8 @@ def _run_duckdb(path: Path, fmt: str, columns: list[str], temporary: Path, out_f
                 for batch in reader:
                     frame = pl.from_arrow(batch)
                     assert isinstance(frame, pl.DataFrame)
-                    write(finish(agree_over_candidates(frame.lazy(), plan), plan, [*columns, ROW])
-                          .drop(ROW).collect())
+                    write(finish(agree_over_candidates(frame, plan).lazy(), plan,
+                                 [*columns, ROW]).drop(ROW).collect())
         except duckdb.Error as exc:
             raise CohortError(f"input {path}: {_first_line(exc)}") from None
         result.timings.update(keys=t1 - t0, candidates=t2 - t1,

@@ -21,7 +21,9 @@ from livertx.engine.hit_policy import (
     CONDITION_PREFIX,
     UNKNOWN_FIT,
     condition_column,
-    outcome_node,
+    decision_code_node,
+    decision_column,
+    decision_values,
     rule_column,
 )
 from livertx.engine.missing import Path, missing_paths
@@ -46,19 +48,21 @@ class CompiledTable:
         return self._conditions
 
     @functools.cached_property
-    def _outcome(self) -> pl.Expr:
-        return compile_polars(outcome_node(self.table)).cast(pl.String).alias(self.column)
+    def decision(self) -> pl.Expr:
+        """The table's decision code (`hit_policy.decision_code_node`)."""
+        return (compile_polars(decision_code_node(self.table)).cast(pl.UInt16)
+                .alias(decision_column(self.column)))
 
-    def outcome(self) -> pl.Expr:
-        return self._outcome
-
-    @functools.cached_property
-    def _deciding_rule(self) -> pl.Expr:
-        return (compile_polars(outcome_node(self.table, deciding_rule=True)).cast(pl.String)
-                .alias(self.rule_column))
-
-    def deciding_rule(self) -> pl.Expr:
-        return self._deciding_rule
+    def decoded(self, outcome: pl.DataType | None = None,
+                rule: pl.DataType | None = None) -> list[pl.Expr]:
+        """The outcome and the deciding rule, read by the decision code (on a frame that
+        has it): a gather from a short list, not a CASE of text per row."""
+        outcomes, rules = decision_values(self.table)
+        code = pl.col(decision_column(self.column))
+        return [pl.lit(pl.Series(outcomes, dtype=outcome or pl.String)).gather(code)
+                .alias(self.column),
+                pl.lit(pl.Series(rules, dtype=rule or pl.String)).gather(code)
+                .alias(self.rule_column)]
 
 
 def compile_condition(when: str) -> pl.Expr:
@@ -80,8 +84,12 @@ class CompiledPack:
         return out
 
     @functools.cached_property
+    def option_decisions(self) -> list[pl.Expr]:
+        return [t.decision for t in self.options]
+
+    @functools.cached_property
     def option_outcomes(self) -> list[pl.Expr]:
-        return [e for t in self.options for e in (t.outcome(), t.deciding_rule())]
+        return [e for t in self.options for e in t.decoded()]
 
     safety: tuple[tuple[str, str], ...] = ()  # (id, condition) of the pack's safety notes
 
@@ -143,7 +151,8 @@ def path_open(path: Path) -> pl.Expr:
     """`livertx.engine.missing.is_open` as a Polars expression."""
     blocked = (pl.col(path.column).is_null() if path.output == "category"
                else pl.col(path.column) == UNKNOWN_FIT)
-    way = blocked & pl.col(path.rule_column).is_in(list(path.rows))
+    # the blocking row read from the decision code (small integers), not the rule's name
+    way = blocked & pl.col(decision_column(path.column)).is_in(list(path.codes))
     if path.through:
         way = way & pl.any_horizontal([pl.col(c).is_null() for c in path.through])
     return way
@@ -153,13 +162,14 @@ def evaluate_category(frame: pl.LazyFrame, pack: Pack) -> pl.LazyFrame:
     """Derived values and the category (with its deciding rule)."""
     table = compile_pack(pack).category
     return (derive(frame).with_columns(**table.conditions())
-            .with_columns(table.outcome(), table.deciding_rule()))
+            .with_columns(table.decision).with_columns(table.decoded()))
 
 
 def evaluate_options(frame: pl.LazyFrame, pack: Pack) -> pl.LazyFrame:
     """Every option's fit and deciding rule, on a table that has its category."""
     compiled = compile_pack(pack)
-    return frame.with_columns(**compiled.option_conditions).with_columns(compiled.option_outcomes)
+    return (frame.with_columns(**compiled.option_conditions)
+            .with_columns(compiled.option_decisions).with_columns(compiled.option_outcomes))
 
 
 def evaluate(frame: pl.LazyFrame, pack: Pack | None = None, *,

@@ -23,7 +23,7 @@ from livertx.engine.conditions import (
     columns_of,
     facts_behind,
 )
-from livertx.engine.hit_policy import UNKNOWN_FIT, rule_column
+from livertx.engine.hit_policy import UNKNOWN_FIT, blocking_codes, rule_column
 from livertx.knowledge.model import DecisionTable
 from livertx.knowledge.pack import Pack
 from livertx.vocabulary import FACTS
@@ -40,6 +40,7 @@ class Path:
     rule_column: str
     rows: tuple[str, ...]
     through: tuple[str, ...]  # empty: the fact is named directly by a row
+    codes: tuple[int, ...] = ()  # the table's decision codes for "blocked at one of `rows`"
 
 
 def category_facts(pack: Pack) -> frozenset[str]:
@@ -78,7 +79,8 @@ def missing_paths(pack: Pack) -> tuple[tuple[str, tuple[Path, ...]], ...]:
                          if fact in facts_behind(columns_of(r.when), behind))
             if rows:
                 paths.append(Path(table.output, table.column, rule_column(table), rows,
-                                  through_columns(fact, table, rows)))
+                                  through_columns(fact, table, rows),
+                                  blocking_codes(table, rows)))
         if paths:
             out.append((fact, tuple(paths)))
     result = tuple(out)

@@ -16,7 +16,7 @@ from typing import Any
 from livertx import units
 from livertx.errors import FieldError, InvalidInput
 from livertx.numbers import NotANumber, plain_number
-from livertx.patient import parse_patient
+from livertx.patient import Patient, parse_patient
 from livertx.vocabulary import FIELD_BY_NAME, FieldSpec
 
 TUMOR_SIZE = "tumor_size_cm"
@@ -76,7 +76,7 @@ GROUPS: tuple[Group, ...] = (
           ("fit_for_surgery", "ecog")),
     Group("history", "Treatment so far",
           "Whether the cancer came back, and whether you have taken sorafenib.",
-          ("recurrence_site", "sorafenib_status"), ("recurrent",)),
+          ("recurrent", "recurrence_site", "sorafenib_status")),  # "came back" before "where"
     Group("wishes", "What you want", "Your own wishes count as much as the medical facts.",
           ("wants_treatment",)),
 )
@@ -189,17 +189,17 @@ def to_patient(data: FormData) -> dict[str, Any]:
     return patient
 
 
-def validate(data: FormData) -> dict[str, Any] | None:
-    """The patient if the form is acceptable to the engine, else None with errors on `data`."""
+def validate(data: FormData) -> Patient | None:
+    """The parsed patient if the form is acceptable to the engine, else None with errors on
+    `data`. Parsed here once; the engine takes the `Patient` as it is."""
     patient = to_patient(data)
     if data.has_errors:
         return None
     try:
-        parse_patient(patient)
+        return parse_patient(patient)
     except InvalidInput as exc:
         place_errors(data, exc.errors)
         return None
-    return patient
 
 
 def place_errors(data: FormData, errors: list[FieldError]) -> None:

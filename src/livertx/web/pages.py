@@ -19,9 +19,9 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Redirect
 from starlette.exceptions import HTTPException
 
 from livertx.engine.serving import Assessor
-from livertx.errors import InvalidInput
 from livertx.knowledge.pack import Pack
-from livertx.patient import parse_patient
+from livertx.patient import Patient
+from livertx.render.registry import render
 from livertx.web import csrf
 from livertx.web.forms import (
     GROUPS,
@@ -31,11 +31,9 @@ from livertx.web.forms import (
     UNITS,
     VALUE_LABELS,
     FormData,
-    place_errors,
     read_form,
     validate,
 )
-from livertx.web.result import result_context
 from livertx.web.search import SearchIndex, build_index
 from livertx.web.templating import STATIC_DIR, page_context, templates
 
@@ -43,7 +41,7 @@ NO_STORE = {"Cache-Control": "no-store"}
 MAX_FORM_FIELDS = 200  # the form has ~30 fields and up to 50 tumour rows
 
 
-async def _assess_timed(request: Request, patient: dict[str, Any]) -> tuple[dict[str, Any], float]:
+async def _assess_timed(request: Request, patient: Patient) -> tuple[dict[str, Any], float]:
     """(assessment, ms from submission to answer) without blocking the event loop.
 
     Concurrent submissions share one engine pass (the engine's cost is mostly per pass,
@@ -53,7 +51,7 @@ async def _assess_timed(request: Request, patient: dict[str, Any]) -> tuple[dict
     if assessor is None:
         assessor = request.app.state.web_assessor = Assessor(_pack(request), cache_size=0)
     started = time.perf_counter()
-    result = await assessor.assess(parse_patient(patient))
+    result = await assessor.assess(patient)
     return result, (time.perf_counter() - started) * 1000
 
 
@@ -109,6 +107,16 @@ async def about(request: Request) -> HTMLResponse:
     return _page(request, "about.html", nav="about", sections=list(pack.sections.values()),
                  tables=pack.tables, categories=pack.categories,
                  references=list(pack.references.values()))
+
+
+@router.get("/glossary", response_class=HTMLResponse)
+async def glossary(request: Request) -> HTMLResponse:
+    """The pack's medical words in plain words, A to Z."""
+    grouped: dict[str, list[Any]] = {}
+    for term in sorted(_pack(request).glossary, key=lambda t: t.term.lower()):
+        grouped.setdefault(term.term[0].upper(), []).append(term)
+    return _page(request, "glossary.html", nav="glossary", grouped=list(grouped.items()),
+                 letters=list(grouped))
 
 
 # --- the assessment ------------------------------------------------------------------------
@@ -170,17 +178,11 @@ async def assess_result(request: Request) -> HTMLResponse:
     if patient is None:
         return _form_page(request, data, status=422)
     pack = _pack(request)
-    try:
-        result, engine_ms = await _assess_timed(request, patient)
-    except InvalidInput as exc:  # validate() already parsed it; kept as a safety net
-        place_errors(data, exc.errors)
-        return _form_page(request, data, status=422)
+    result, engine_ms = await _assess_timed(request, patient)
     token, new_cookie = csrf.token_for(request)
     render_start = time.perf_counter()
-    context = page_context(pack, nav="assess", data=data, csrf_field=csrf.FIELD,
-                           csrf_token=token, trials_interest=data.values.get(TRIALS_INTEREST, ""),
-                           **result_context(result, pack))
-    body = templates.get_template("result.html").render(request=request, **context)
+    body = render("html", result, pack, request=request, data=data, csrf_field=csrf.FIELD,
+                  csrf_token=token, trials_interest=data.values.get(TRIALS_INTEREST, ""))
     render_ms = (time.perf_counter() - render_start) * 1000
     total_ms = (time.perf_counter() - started) * 1000
     timing = (f"engine;dur={engine_ms:.1f}, render;dur={render_ms:.1f}, "

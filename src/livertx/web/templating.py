@@ -59,4 +59,4 @@ def citer(pack: Pack) -> Any:
 def page_context(pack: Pack, **extra: Any) -> dict[str, Any]:
     """What every page needs: the pack (for the footer notices) and the helpers."""
     return {"pack": pack, "info": pack.info, "cite": citer(pack), "roles": role_names(pack),
-            **extra}
+            "standalone": False, "inline_css": None, **extra}
