@@ -24,6 +24,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -32,15 +33,16 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
-@pytest.fixture(scope="session")
-def live_server() -> Iterator[str]:
-    """`livertx serve` on a free loopback port, as `make run` starts it; yields its base URL."""
+@contextmanager
+def serving(env: dict[str, str] | None = None) -> Iterator[str]:
+    """`livertx serve` on a free loopback port (with extra LIVERTX_* settings); its base URL."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     cli = Path(sys.executable).with_name("livertx")
     process = subprocess.Popen([str(cli), "serve", "--host", "127.0.0.1", "--port", str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               env={**os.environ, **(env or {})})
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -57,6 +59,13 @@ def live_server() -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server() -> Iterator[str]:
+    """`livertx serve` on a free loopback port, as `make run` starts it; yields its base URL."""
+    with serving() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -66,7 +66,7 @@ def assess_fhir(request: Request, bundle: Annotated[Any, Body()]) -> dict[str, A
     from livertx.fhir import bundle_to_patient
 
     mapped = bundle_to_patient(bundle)
-    return {"fhir": mapped.report(), "assessment": assess(mapped.patient, _pack(request))}
+    return {"fhir": mapped.report(), "assessment": assess(mapped.valid_patient(), _pack(request))}
 
 
 @router.get("/options", response_model=list[OptionSummary], summary="List treatment options")

@@ -93,7 +93,7 @@ def _assess_file(source: str, fhir: bool, pack: Pack, where: str | None) -> dict
         from livertx.fhir import bundle_to_patient
 
         mapped = guarded(lambda: bundle_to_patient(data), where)
-        data, provenance = mapped.patient, mapped.report()
+        data, provenance = mapped.valid_patient(), mapped.report()
     result: dict[str, Any] = guarded(lambda: assess(data, pack), where)
     if provenance is not None:
         result["fhir"] = provenance
@@ -111,7 +111,7 @@ class Ascites(str, Enum):
 def child_pugh_command(
     bilirubin: str = typer.Option(..., help="mg/dL, or with a unit: 40umol/L"),
     albumin: str = typer.Option(..., help="g/dL, or with a unit: 30g/L"),
-    inr: float = typer.Option(..., help="INR"),
+    inr: str = typer.Option(..., help="INR"),
     ascites: str = typer.Option(..., help="none, slight (mild), moderate or severe"),
     encephalopathy: str = typer.Option(..., help="none, grade_1_2, grade_3_4, or 0-4"),
     format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f",
@@ -131,18 +131,24 @@ def child_pugh_command(
     table = Table(title="Child-Pugh")
     for column in ("item", "value", "points"):
         table.add_column(column)
-    for item, detail in result["items"].items():
-        table.add_row(item, detail["value"], str(detail["points"]))
+    from rich.text import Text
+
+    for item, detail in result["items"].items():  # values as text, never as markup
+        table.add_row(item, Text(str(detail["value"])), str(detail["points"]))
     console().print(table)
     console().print(f"Score [bold]{result['score']}[/], class [bold]{result['class']}[/]")
     console().print(f"[dim]{result['thresholds']}[/]")
 
 
 def _number_or_text(value: str) -> float | str:
+    """A plain decimal as a number, anything else as text (a value with its unit)."""
+    from livertx.numbers import NotANumber, plain_number
+
     try:
-        return float(value)
-    except ValueError:
+        return plain_number(value)
+    except NotANumber:
         return value
+
 
 
 def options_command() -> None:

@@ -16,6 +16,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException
 
 from livertx.engine.serving import Assessor
 from livertx.knowledge.pack import Pack
@@ -37,6 +38,7 @@ from livertx.web.search import SearchIndex, build_index
 from livertx.web.templating import STATIC_DIR, page_context, templates
 
 NO_STORE = {"Cache-Control": "no-store"}
+MAX_FORM_FIELDS = 200  # the form has ~30 fields and up to 50 tumour rows
 
 
 async def _assess_timed(request: Request, patient: Patient) -> tuple[dict[str, Any], float]:
@@ -131,12 +133,24 @@ def _form_page(request: Request, data: FormData, status: int = 200,
     return response
 
 
+class FormUnreadable(Exception):
+    """A submission no form of ours can produce (too many fields or files, malformed)."""
+
+
+UNREADABLE = ("This form could not be read (it had more fields than the assessment form has, "
+              "or was malformed). Nothing was kept; please fill it in again.")
+
+
 async def _submitted(request: Request) -> tuple[FormData, bool]:
     """The form as typed, and whether its cross-site token is valid."""
     try:
-        form = await request.form()
+        form = await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
+    except HTTPException as exc:
+        if exc.status_code == 413:
+            raise
+        raise FormUnreadable from None
     except (ValueError, KeyError, AssertionError):
-        return FormData(), False
+        raise FormUnreadable from None
     data = read_form(form.multi_items())
     return data, csrf.is_valid(request, form.get(csrf.FIELD))
 
@@ -154,7 +168,10 @@ async def assess_form(request: Request) -> HTMLResponse:
 @router.post("/assess", response_class=HTMLResponse)
 async def assess_result(request: Request) -> HTMLResponse:
     started = time.perf_counter()
-    data, trusted = await _submitted(request)
+    try:
+        data, trusted = await _submitted(request)
+    except FormUnreadable:
+        return _form_page(request, FormData(), status=400, notice=UNREADABLE)
     if not trusted:
         return _form_page(request, data, status=403, notice=EXPIRED)
     patient = validate(data)
@@ -178,7 +195,10 @@ async def assess_result(request: Request) -> HTMLResponse:
 @router.post("/assess/edit", response_class=HTMLResponse)
 async def assess_edit(request: Request) -> HTMLResponse:
     """The form again, filled with the answers carried by the result page."""
-    data, trusted = await _submitted(request)
+    try:
+        data, trusted = await _submitted(request)
+    except FormUnreadable:
+        return _form_page(request, FormData(), status=400, notice=UNREADABLE)
     return _form_page(request, data, status=200 if trusted else 403,
                       notice=None if trusted else EXPIRED)
 
@@ -186,7 +206,11 @@ async def assess_edit(request: Request) -> HTMLResponse:
 @router.post("/assess.json")
 async def assess_json(request: Request) -> Response:
     """The same assessment as `livertx assess --format json`, as a file to keep."""
-    data, trusted = await _submitted(request)
+    try:
+        data, trusted = await _submitted(request)
+    except FormUnreadable:
+        return JSONResponse({"errors": [{"field": "form", "message": UNREADABLE}]},
+                            status_code=400, headers=NO_STORE)
     if not trusted:
         return JSONResponse({"errors": [{"field": csrf.FIELD, "message": EXPIRED}]},
                             status_code=403, headers=NO_STORE)
