@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 from livertx.cohort import checks
 from livertx.cohort.plan import (
-    CANDIDATE_MASK,
     CANDIDATES,
     ERROR,
     KEY,
@@ -222,11 +221,12 @@ def keys_query(plan: CohortPlan, source: str, columns: list[str]) -> str:
                      f"WHERE category IS NULL AND {ERROR} IS NULL")
 
 
-def cohort_query(plan: CohortPlan, source: str, columns: list[str], candidates: str) -> str:
+def cohort_query(plan: CohortPlan, source: str, columns: list[str]) -> str:
     """Every row, as the Polars engine's `assess_rows` reads it: the input's columns under
-    `polars_engine.ORIGINAL`, the vocabulary, derived values, decisions, the candidates of
-    its key, the row-check flag and `error`. The fits the candidates agree on and `missing`
-    are added by the same code as in the Polars engine (`sql_run`)."""
+    `polars_engine.ORIGINAL`, the vocabulary, derived values, decisions with their codes,
+    the candidate key, the row-check flag and `error`. The candidates of the key, the fits
+    they agree on and `missing` are added by the same code as in the Polars engine
+    (`sql_run`). Projections only (no join, no window): DuckDB keeps the input's order."""
     from livertx.cohort.polars_engine import CHECKS
     from livertx.cohort.polars_engine import ORIGINAL as POLARS_ORIGINAL
 
@@ -239,10 +239,9 @@ def cohort_query(plan: CohortPlan, source: str, columns: list[str], candidates: 
     select += [f"q.{quote(name)}" for name in plan.output_columns
                if name not in (ERROR, CANDIDATES, MISSING)]
     select += [f"q.{quote(decision_column(t.column))}" for t in plan.tables]
-    select += [f"COALESCE(k.{CANDIDATE_MASK}, 0) AS {CANDIDATE_MASK}", f"CASE WHEN q.{ERROR} IS NULL THEN 0 ELSE 1 END AS {CHECKS}",
+    select += [f"q.{KEY}", f"CASE WHEN q.{ERROR} IS NULL THEN 0 ELSE 1 END AS {CHECKS}",
                f"q.{ERROR}"]
-    return query.sql(f"SELECT {', '.join(select)} FROM {last} AS q LEFT JOIN {candidates} "
-                     f"AS k ON q.{KEY} = k.{KEY}")
+    return query.sql(f"SELECT {', '.join(select)} FROM {last} AS q")
 
 
 __all__ = ["DERIVED_COLUMNS", "cohort_query", "keys_query", "literal", "quote"]

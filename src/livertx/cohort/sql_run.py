@@ -25,13 +25,12 @@ from livertx.cohort import io, sql
 from livertx.cohort.candidates import candidates_for_keys
 from livertx.cohort.errors import CohortError
 from livertx.cohort.plan import CANDIDATES, KEY, CohortPlan
-from livertx.cohort.polars_engine import ORIGINAL, agree_over_candidates, finish
+from livertx.cohort.polars_engine import agree_over_candidates, finish, with_candidates
 from livertx.cohort.polars_run import _writer
 from livertx.knowledge.pack import Pack
 from livertx.vocabulary import FIELD_BY_NAME
 
 DUCKDB_BATCH_ROWS = 131_072  # rows per Arrow batch from DuckDB: small batches bound memory
-ROW = "livertx_input_row"  # the input's row number, to keep its order (never written)
 _DUCK_CSV_TYPES = {"int": "BIGINT", "float": "DOUBLE", "bool": "BOOLEAN", "enum": "VARCHAR"}
 
 
@@ -93,15 +92,12 @@ def _run_duckdb(path: Path, fmt: str, columns: list[str], temporary: Path, out_f
             raise CohortError(f"input {path}: {_first_line(exc)}") from None
         step("listing the candidates of open rows")
         t1 = time.perf_counter()
-        candidates = candidates_for_keys(keys[KEY], plan, pack).to_arrow()
-        con.register("livertx_candidates", candidates)
+        candidates = candidates_for_keys(keys[KEY], plan, pack)
         step("assessing and writing")
         t2 = time.perf_counter()
-        # The join with the candidates does not keep the input's order: number the rows as
-        # read and sort on that number at the end (DuckDB sorts out of core).
-        numbered = f"(SELECT *, row_number() OVER () AS {sql.quote(ROW)} FROM {source})"
-        query = sql.cohort_query(plan, numbered, [*columns, ROW], "livertx_candidates")
-        query = f"SELECT * FROM ({query}) ORDER BY {sql.quote(ORIGINAL + ROW)}"
+        # Projections only: DuckDB streams the rows in the input's order (no join, no sort,
+        # so memory stays bounded); the candidates are looked up by key per batch.
+        query = sql.cohort_query(plan, source, columns)
         try:
             relation = con.sql(query)
             assert relation is not None  # a SELECT always gives a relation
@@ -110,8 +106,9 @@ def _run_duckdb(path: Path, fmt: str, columns: list[str], temporary: Path, out_f
                 for batch in reader:
                     frame = pl.from_arrow(batch)
                     assert isinstance(frame, pl.DataFrame)
-                    write(finish(agree_over_candidates(frame, plan).lazy(), plan,
-                                 [*columns, ROW]).drop(ROW).collect())
+                    found = with_candidates(frame.lazy(), candidates).collect()
+                    write(finish(agree_over_candidates(found, plan).lazy(), plan, columns)
+                          .collect())
         except duckdb.Error as exc:
             raise CohortError(f"input {path}: {_first_line(exc)}") from None
         result.timings.update(keys=t1 - t0, candidates=t2 - t1,
