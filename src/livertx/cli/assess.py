@@ -165,6 +165,9 @@ def register(app: typer.Typer) -> None:
     app.command("explain")(explain_command)
     calc = typer.Typer(help="Clinical calculators on their own.", no_args_is_help=True)
     calc.command("child-pugh")(child_pugh_command)
+    from livertx.cli import calc as _calc
+
+    _calc.register(calc)
     app.add_typer(calc, name="calc")
     pack = typer.Typer(help="Knowledge packs.", no_args_is_help=True)
     pack.command("check")(pack_check_command)

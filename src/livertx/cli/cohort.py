@@ -27,7 +27,7 @@ def cohort(
                                         help="YAML file mapping another layout's columns "
                                              "into the vocabulary."),
     units: str | None = typer.Option(None, "--units",
-                                     help="si: bilirubin in umol/L and albumin in g/L."),
+                                     help="si: bilirubin in umol/L, albumin in g/L, creatinine in umol/L."),
     summary: Path | None = typer.Option(None, "--summary",
                                         help="Also write an HTML summary with charts."),
 ) -> None:

@@ -40,6 +40,12 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
     "sorafenib_status": {"never": "Never taken it", "ongoing": "Taking it now",
                          "stopped_working": "It stopped working",
                          "not_tolerated": "Could not take it (side effects)"},
+    "prior_systemic": {"none": "None yet", "atezolizumab_bevacizumab": "Atezolizumab with bevacizumab",
+                       "durvalumab_tremelimumab": "Durvalumab with tremelimumab",
+                       "nivolumab_ipilimumab": "Nivolumab with ipilimumab", "sorafenib": "Sorafenib",
+                       "lenvatinib": "Lenvatinib", "other": "Another medicine"},
+    "prior_systemic_outcome": {"ongoing": "Still taking it", "progressed": "The cancer grew",
+                               "not_tolerated": "Could not take it (side effects)"},
     "ecog": {"0": "0 - fully active", "1": "1 - light work only",
              "2": "2 - up and about more than half the day, cannot work",
              "3": "3 - in bed or chair more than half the day",
@@ -62,7 +68,7 @@ GROUPS: tuple[Group, ...] = (
     Group("tumors", "The tumors",
           "How many tumors there are and how big. Give the count and the largest size, "
           "or list each tumor's size.",
-          ("tumor_count", "largest_tumor_cm"),
+          ("tumor_count", "largest_tumor_cm", "total_tumor_cm"),
           ("spread_throughout_liver", "hard_to_remove_location", "near_major_structures")),
     Group("spread", "Has the cancer spread?",
           "Into blood vessels, to lymph nodes, or to other organs.",
@@ -70,17 +76,19 @@ GROUPS: tuple[Group, ...] = (
           ("major_vascular_invasion", "adjacent_organ_invasion")),
     Group("liver", "How well the liver works",
           "Give the Child-Pugh class your team told you, or the blood tests and signs behind it.",
-          ("cirrhosis", "child_pugh_class")),
+          ("cirrhosis", "child_pugh_class", "portal_hypertension")),
     Group("health", "General health",
           "How you are managing day to day, and whether a big operation is possible.",
-          ("fit_for_surgery", "ecog")),
+          ("fit_for_surgery", "ecog", "transplant_candidate"), ("ecog_due_to_other_illness",)),
     Group("history", "Treatment so far",
-          "Whether the cancer came back, and whether you have taken sorafenib.",
-          ("recurrence_site", "sorafenib_status"), ("recurrent",)),
+          "Whether the cancer came back, and which cancer medicines you have taken.",
+          ("recurrence_site", "sorafenib_status", "prior_systemic", "prior_systemic_outcome"),
+          ("recurrent",)),
     Group("wishes", "What you want", "Your own wishes count as much as the medical facts.",
           ("wants_treatment",)),
 )
-LAB_FIELDS: tuple[str, ...] = ("bilirubin", "albumin", "inr", "ascites", "encephalopathy")
+LAB_FIELDS: tuple[str, ...] = ("bilirubin", "albumin", "inr", "ascites", "encephalopathy",
+                               "afp", "creatinine", "sodium", "dialysis")
 
 
 @dataclass
