@@ -9,7 +9,7 @@ from typing import Any
 
 import typer
 
-from livertx.cli.common import console, fail, guarded, read_json
+from livertx.cli.common import GUIDELINE_HELP, console, fail, guarded, pick_pack, read_json
 
 
 class Format(str, Enum):
@@ -40,13 +40,13 @@ def assess_command(
                                   "(CDS Hooks cards)"),
     fhir: bool = typer.Option(False, "--fhir", help="The input is a FHIR R4 Bundle."),
     pack_path: Path | None = typer.Option(None, "--pack", help="A knowledge pack folder."),
+    guideline: str = typer.Option("acs-2017", "--guideline", help=GUIDELINE_HELP),
 ) -> None:
     """Assess one patient: category, every option's fit, reasons, what is missing."""
     from livertx.engine.assess import assess
-    from livertx.knowledge import load_pack
 
     data = read_json(source)
-    pack = guarded(lambda: load_pack(pack_path))
+    pack = pick_pack(guideline, pack_path)
     provenance = None
     if fhir:
         from livertx.fhir import bundle_to_patient
@@ -108,11 +108,11 @@ def _number_or_text(value: str) -> float | str:
         return value
 
 
-def options_command() -> None:
+def options_command(
+    guideline: str = typer.Option("acs-2017", "--guideline", help=GUIDELINE_HELP),
+) -> None:
     """List the treatment options of the knowledge pack."""
-    from livertx.knowledge import load_pack
-
-    pack = load_pack()
+    pack = pick_pack(guideline)
     from rich.table import Table
 
     table = Table(title=f"Options in pack {pack.id} (reviewed {pack.info.reviewed})")
@@ -126,12 +126,13 @@ def options_command() -> None:
 
 
 def explain_command(option: str = typer.Argument(..., help="An option id (see `livertx options`)"),
-                    format: Format = typer.Option(Format.text, "--format", "-f")) -> None:
+                    format: Format = typer.Option(Format.text, "--format", "-f"),
+                    guideline: str = typer.Option("acs-2017", "--guideline",
+                                                  help=GUIDELINE_HELP)) -> None:
     """One option in full: what it involves, side effects, who gives it, when it fits."""
-    from livertx.knowledge import load_pack
     from livertx.render import option_markdown
 
-    pack = load_pack()
+    pack = pick_pack(guideline)
     ids = [o.id for o in pack.options]
     if option not in ids:
         fail(f"unknown option {option!r}; options are: {', '.join(ids)}")

@@ -21,6 +21,9 @@ from livertx.vocabulary import FIELD_BY_NAME, FieldSpec
 
 TUMOR_SIZE = "tumor_size_cm"
 TRIALS_INTEREST = "clinical_trials_interest"
+GUIDELINE = "guideline"  # which knowledge pack answers (not a vocabulary field)
+GUIDELINE_CHOICES = {"acs-2017": "The American Cancer Society patient guide (2016-2017)",
+                     "bclc-2022": "Current guidance: BCLC 2022 staging, ASCO 2024 medicines"}
 UNIT_FIELDS = {"bilirubin": "bilirubin_unit", "albumin": "albumin_unit"}
 UNITS = {"bilirubin": ("mg/dL", "umol/L"), "albumin": ("g/dL", "g/L")}
 UNIT_WORDS = {"mg/dL": "mg/dL", "umol/L": "µmol/L", "g/dL": "g/dL", "g/L": "g/L"}
@@ -139,7 +142,8 @@ class FormData:
             else:
                 target = f"f-{name}"
                 spec = FIELD_BY_NAME.get(name)
-                label = spec.label if spec else "Interest in clinical trials"
+                label = (spec.label if spec else "Guideline" if name == GUIDELINE
+                         else "Interest in clinical trials")
             out += [(target, label, message) for message in messages]
         return out
 
@@ -147,7 +151,7 @@ class FormData:
 def form_fields() -> list[str]:
     """Every name the form submits (vocabulary names and their helpers)."""
     names = [n for g in GROUPS for n in (*g.fields, *g.qualifiers)] + list(LAB_FIELDS)
-    return names + list(UNIT_FIELDS.values()) + [TUMOR_SIZE, TRIALS_INTEREST]
+    return names + list(UNIT_FIELDS.values()) + [TUMOR_SIZE, TRIALS_INTEREST, GUIDELINE]
 
 
 def read_form(items: Iterable[tuple[str, Any]]) -> FormData:
@@ -194,6 +198,8 @@ def to_patient(data: FormData) -> dict[str, Any]:
         patient["tumors"] = sizes
     if data.values.get(TRIALS_INTEREST, "") not in ("", "yes", "no"):
         data.add_error(TRIALS_INTEREST, "choose yes, no or don't know")
+    if data.values.get(GUIDELINE, "") not in ("", *GUIDELINE_CHOICES):
+        data.add_error(GUIDELINE, "choose one of " + ", ".join(GUIDELINE_CHOICES))
     return patient
 
 

@@ -18,12 +18,14 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from livertx.engine.serving import Assessor
-from livertx.knowledge.pack import Pack
+from livertx.knowledge.pack import Pack, load_guideline
 from livertx.patient import Patient
 from livertx.render.registry import render
 from livertx.web import csrf
 from livertx.web.forms import (
     GROUPS,
+    GUIDELINE,
+    GUIDELINE_CHOICES,
     LAB_FIELDS,
     TRIALS_INTEREST,
     UNIT_WORDS,
@@ -39,15 +41,20 @@ from livertx.web.templating import STATIC_DIR, page_context, templates
 NO_STORE = {"Cache-Control": "no-store"}
 
 
-async def _assess_timed(request: Request, patient: Patient) -> tuple[dict[str, Any], float]:
+async def _assess_timed(request: Request, patient: Patient,
+                        pack: Pack | None = None) -> tuple[dict[str, Any], float]:
     """(assessment, ms from submission to answer) without blocking the event loop.
 
     Concurrent submissions share one engine pass (the engine's cost is mostly per pass,
-    not per patient); nothing is kept once the answer is given.
+    not per patient); nothing is kept once the answer is given. One assessor per pack.
     """
-    assessor = getattr(request.app.state, "web_assessor", None)
+    pack = pack or _pack(request)
+    assessors = getattr(request.app.state, "web_assessors", None)
+    if assessors is None:
+        assessors = request.app.state.web_assessors = {}
+    assessor = assessors.get(pack.id)
     if assessor is None:
-        assessor = request.app.state.web_assessor = Assessor(_pack(request), cache_size=0)
+        assessor = assessors[pack.id] = Assessor(pack, cache_size=0)
     started = time.perf_counter()
     result = await assessor.assess(patient)
     return result, (time.perf_counter() - started) * 1000
@@ -80,6 +87,12 @@ def search_index(app: Any) -> SearchIndex:
 def _pack(request: Request) -> Pack:
     pack: Pack = request.app.state.pack
     return pack
+
+
+def _chosen_pack(request: Request, data: FormData) -> Pack:
+    """The guideline the form chose (validated by the form), else the server's pack."""
+    chosen = data.values.get(GUIDELINE, "")
+    return load_guideline(chosen) if chosen in GUIDELINE_CHOICES else _pack(request)
 
 
 def _page(request: Request, name: str, status: int = 200,
@@ -116,7 +129,8 @@ def _form_page(request: Request, data: FormData, status: int = 200,
                      data=data, groups=GROUPS, lab_fields=LAB_FIELDS, units=UNITS,
                      unit_words=UNIT_WORDS, value_labels=VALUE_LABELS,
                      trials_field=TRIALS_INTEREST, csrf_field=csrf.FIELD, csrf_token=token,
-                     notice=notice)
+                     notice=notice, guideline_field=GUIDELINE, guidelines=GUIDELINE_CHOICES,
+                     default_guideline=_pack(request).id)
     csrf.set_cookie(response, new_cookie)
     return response
 
@@ -150,8 +164,8 @@ async def assess_result(request: Request) -> HTMLResponse:
     patient = validate(data)
     if patient is None:
         return _form_page(request, data, status=422)
-    pack = _pack(request)
-    result, engine_ms = await _assess_timed(request, patient)
+    pack = _chosen_pack(request, data)
+    result, engine_ms = await _assess_timed(request, patient, pack)
     token, new_cookie = csrf.token_for(request)
     render_start = time.perf_counter()
     body = render("html", result, pack, request=request, data=data, csrf_field=csrf.FIELD,
@@ -185,7 +199,7 @@ async def assess_json(request: Request) -> Response:
         errors = [{"field": k, "message": m} for k, ms in data.errors.items() for m in ms]
         errors += [{"field": "form", "message": m} for m in data.general_errors]
         return JSONResponse({"errors": errors}, status_code=422, headers=NO_STORE)
-    result, _ = await _assess_timed(request, patient)
+    result, _ = await _assess_timed(request, patient, _chosen_pack(request, data))
     body = json.dumps(result, indent=2, ensure_ascii=False) + "\n"
     return Response(body, media_type="application/json", headers={
         **NO_STORE, "Content-Disposition": 'attachment; filename="livertx-assessment.json"'})
