@@ -149,3 +149,25 @@ def test_compare_on_the_command_line() -> None:
 def test_compare_never_fails_for_a_vocabulary_patient(change: dict[str, Any]) -> None:
     result = compare({**BASE, **change})
     assert sum(result["summary"].values()) == len(result["options"])
+
+
+def test_the_result_page_links_to_a_web_compare_page(client: Any) -> None:  # noqa: F811
+    typed = {"tumor_count": "1", "largest_tumor_cm": "4", "vascular_invasion": "yes",
+             "major_vascular_invasion": "yes", "lymph_node_spread": "no",
+             "distant_spread": "no", "child_pugh_class": "A", "ascites": "none",
+             "encephalopathy": "none", "bilirubin": "0.9", "bilirubin_unit": "mg/dL",
+             "fit_for_surgery": "yes", "ecog": "0"}
+    result = soup(submit(client, typed))
+    link = result.find("form", action="/compare")
+    assert "current guidance" in link.get_text()
+    fields = {i["name"]: i["value"] for i in link.find_all("input", type="hidden")}
+    page = client.post("/compare", data=fields)
+    assert page.status_code == 200
+    html = soup(page)
+    assert "BCLC stage C" in html.get_text()
+    rows = {tr.find("th").get_text(strip=True): tr for tr in
+            html.find(id="compare-options").find("tbody").find_all("tr")}
+    assert "agreement-differ" in rows["Tumor embolization"]["class"]
+    assert "Where they differ" in html.get_text()
+    assert client.post("/compare", data={k: v for k, v in fields.items()
+                                         if k != "csrf_token"}).status_code == 403

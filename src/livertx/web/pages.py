@@ -205,6 +205,25 @@ async def assess_json(request: Request) -> Response:
         **NO_STORE, "Content-Disposition": 'attachment; filename="livertx-assessment.json"'})
 
 
+@router.post("/compare", response_class=HTMLResponse)
+async def compare_page(request: Request) -> HTMLResponse:
+    """The 2017 guide and current guidance side by side for the submitted answers."""
+    from livertx.compare import AGREEMENT_WORDS, FIT_WORDS, compare
+
+    data, trusted = await _submitted(request)
+    if not trusted:
+        return _form_page(request, data, status=403, notice=EXPIRED)
+    patient = validate(data)
+    if patient is None:
+        return _form_page(request, data, status=422)
+    token, new_cookie = csrf.token_for(request)
+    response = _page(request, "compare.html", headers=NO_STORE, nav="assess",
+                     comparison=compare(patient), data=data, fit_words=FIT_WORDS,
+                     agreement_words=AGREEMENT_WORDS, csrf_field=csrf.FIELD, csrf_token=token)
+    csrf.set_cookie(response, new_cookie)
+    return response
+
+
 @router.get("/result")
 async def result_redirect() -> RedirectResponse:
     """A result is only ever the answer to a submitted form (nothing is stored to show)."""
