@@ -206,13 +206,14 @@ def category_candidates(row: Mapping[str, Any], pack: Pack) -> list[dict[str, An
         direct = direct_child_pugh_labs(category_columns(pack))
         facts.update(dict.fromkeys(lab for lab in CHILD_PUGH_LABS if lab not in direct))
     category = row_plan(pack).category
+    needed = category_columns(pack)
     reached: dict[str, list[tuple[Any, ...]]] = {}
     tried: list[tuple[Any, ...]] = []
     for combo in itertools.islice(itertools.product(*dimensions.values()), MAX_COMBINATIONS):
         probe = {**facts, **dict(zip(names, combo))}
         if not _possible()(probe):
             continue
-        derived = library.derive_row(probe)
+        derived = library.derive_for(probe, needed)
         category.decide(derived)
         tried.append(combo)
         if derived["category"] is not None:
