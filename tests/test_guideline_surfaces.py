@@ -171,3 +171,12 @@ def test_the_result_page_links_to_a_web_compare_page(client: Any) -> None:  # no
     assert "Where they differ" in html.get_text()
     assert client.post("/compare", data={k: v for k, v in fields.items()
                                          if k != "csrf_token"}).status_code == 403
+
+
+def test_cds_cards_name_the_bclc_stage_and_the_first_options() -> None:
+    result = _invoke("assess", "-", "--guideline", "bclc-2022", "-f", "cds",
+                     stdin=json.dumps({**BASE, "distant_spread": True}))
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)["cards"][0]["summary"]
+    assert summary.startswith("HCC, BCLC stage C (advanced)")
+    assert "atezolizumab bevacizumab" in summary and len(summary) < 140

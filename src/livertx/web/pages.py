@@ -150,6 +150,18 @@ EXPIRED = ("For your safety this form had to be checked again (it was open for a
            "the button again.")
 
 
+async def _submitted_patient(request: Request) -> tuple[FormData, Patient | None, HTMLResponse]:
+    """The submitted form, its patient, and the form page to answer with when there is no
+    patient (403 for a stale token, 422 for bad answers, each with the answers kept)."""
+    data, trusted = await _submitted(request)
+    if not trusted:
+        return data, None, _form_page(request, data, status=403, notice=EXPIRED)
+    patient = validate(data)
+    if patient is None:
+        return data, None, _form_page(request, data, status=422)
+    return data, patient, HTMLResponse("")
+
+
 @router.get("/assess", response_class=HTMLResponse)
 async def assess_form(request: Request) -> HTMLResponse:
     return _form_page(request, FormData())
@@ -158,12 +170,9 @@ async def assess_form(request: Request) -> HTMLResponse:
 @router.post("/assess", response_class=HTMLResponse)
 async def assess_result(request: Request) -> HTMLResponse:
     started = time.perf_counter()
-    data, trusted = await _submitted(request)
-    if not trusted:
-        return _form_page(request, data, status=403, notice=EXPIRED)
-    patient = validate(data)
+    data, patient, refused = await _submitted_patient(request)
     if patient is None:
-        return _form_page(request, data, status=422)
+        return refused
     pack = _chosen_pack(request, data)
     result, engine_ms = await _assess_timed(request, patient, pack)
     token, new_cookie = csrf.token_for(request)
@@ -210,12 +219,9 @@ async def compare_page(request: Request) -> HTMLResponse:
     """The 2017 guide and current guidance side by side for the submitted answers."""
     from livertx.compare import AGREEMENT_WORDS, FIT_WORDS, compare
 
-    data, trusted = await _submitted(request)
-    if not trusted:
-        return _form_page(request, data, status=403, notice=EXPIRED)
-    patient = validate(data)
+    data, patient, refused = await _submitted_patient(request)
     if patient is None:
-        return _form_page(request, data, status=422)
+        return refused
     token, new_cookie = csrf.token_for(request)
     response = _page(request, "compare.html", headers=NO_STORE, nav="assess",
                      comparison=compare(patient), data=data, fit_words=FIT_WORDS,
