@@ -105,6 +105,7 @@ def test_the_web_form_offers_the_guideline(client: Any) -> None:  # noqa: F811
     page = submit(client, typed)
     assert page.status_code == 200
     assert "BCLC stage C" in page.text
+    assert "What current guidance" in soup(page).find("p", class_="lead").get_text()
     kept = soup(page).find("input", attrs={"type": "hidden", "name": "guideline"})
     assert kept["value"] == "bclc-2022"  # "change my answers" keeps the choice
     bad = submit(client, {**typed, "guideline": "other"})
@@ -180,3 +181,12 @@ def test_cds_cards_name_the_bclc_stage_and_the_first_options() -> None:
     summary = json.loads(result.output)["cards"][0]["summary"]
     assert summary.startswith("HCC, BCLC stage C (advanced)")
     assert "atezolizumab bevacizumab" in summary and len(summary) < 140
+
+
+def test_the_about_page_of_current_guidance_lists_its_secondary_rules(client: Any) -> None:  # noqa: F811
+    page = soup(client.get("/about?guideline=bclc-2022"))
+    text = page.get_text(" ")
+    assert "Rules that rest on a secondary reading" in text
+    assert "How this pack reads liver function" in text
+    assert page.find("tr", id="rule-BCL-02") is not None
+    assert "Rules that rest on a secondary reading" not in soup(client.get("/about")).get_text()

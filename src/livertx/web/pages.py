@@ -113,8 +113,10 @@ async def home(request: Request) -> HTMLResponse:
 
 
 @router.get("/about", response_class=HTMLResponse)
-async def about(request: Request) -> HTMLResponse:
-    pack = _pack(request)
+async def about(request: Request, guideline: str | None = None) -> HTMLResponse:
+    """The pack's about page; `?guideline=bclc-2022` shows another embedded pack's."""
+    pack = (load_guideline(guideline) if guideline in GUIDELINE_CHOICES
+            else _pack(request))
     return _page(request, "about.html", nav="about", sections=list(pack.sections.values()),
                  tables=pack.tables, categories=pack.categories,
                  references=list(pack.references.values()))
