@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from proc import cpu_seconds
 
 SECONDS = float(sys.argv[1]) if len(sys.argv) > 1 else 10.0
 CLIENTS = int(sys.argv[2]) if len(sys.argv) > 2 else 32
@@ -227,6 +228,13 @@ def report_quantiles(name: str, requests: int, q: dict[str, float], errors: int)
     print(f"  errors      {errors:8d}         target 0")
 
 
+def report_cpu(spent: float, requests: int) -> None:
+    """What the server itself spent: comparable across runs whatever the machine's load."""
+    print(f"  server CPU  {spent * 1000 / max(requests, 1):8.2f} ms per request (all workers; "
+          f"{spent:.1f} s of {SECONDS * WORKERS:g} s available): ~{requests / max(spent, 1e-9):.0f} "
+          "req/s per core")
+
+
 def main() -> None:
     port = free_port()
     server = start_server(port)
@@ -239,10 +247,16 @@ def main() -> None:
         if generator == "wrk":
             with tempfile.TemporaryDirectory() as folder:
                 for name, distinct in runs:
-                    report_quantiles(name, *drive_wrk(base, distinct, Path(folder)))
+                    before = cpu_seconds(server.pid)
+                    requests, quantiles, errors = drive_wrk(base, distinct, Path(folder))
+                    report_quantiles(name, requests, quantiles, errors)
+                    report_cpu(cpu_seconds(server.pid) - before, requests)
         else:
             for name, distinct in runs:
-                report(name, *asyncio.run(drive(base, distinct)))
+                before = cpu_seconds(server.pid)
+                requests, latencies, errors = asyncio.run(drive(base, distinct))
+                report(name, requests, latencies, errors)
+                report_cpu(cpu_seconds(server.pid) - before, requests)
             report("baseline: GET /cds-services (ceiling of server + load generator here)",
                    *asyncio.run(drive(base, False, discovery=True)))
     finally:

@@ -24,6 +24,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -32,15 +33,16 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
-@pytest.fixture(scope="session")
-def live_server() -> Iterator[str]:
-    """`livertx serve` on a free loopback port, as `make run` starts it; yields its base URL."""
+@contextmanager
+def serving(env: dict[str, str] | None = None) -> Iterator[str]:
+    """`livertx serve` on a free loopback port (with extra LIVERTX_* settings); its base URL."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     cli = Path(sys.executable).with_name("livertx")
     process = subprocess.Popen([str(cli), "serve", "--host", "127.0.0.1", "--port", str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               env={**os.environ, **(env or {})})
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -57,6 +59,13 @@ def live_server() -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server() -> Iterator[str]:
+    """`livertx serve` on a free loopback port, as `make run` starts it; yields its base URL."""
+    with serving() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -86,3 +95,45 @@ def spark() -> Iterator[object]:
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()
+
+
+# --- web: an example file submitted through the form (test_web_result_layout.py) --------------
+
+def example_form_pairs(patient: dict[str, object]) -> list[tuple[str, str]]:
+    """An example's patient JSON as the form's fields (vocabulary names, yes/no radios, a
+    value with its unit split into the number and the unit picker, one row per tumor)."""
+    pairs: list[tuple[str, str]] = []
+    for name, value in patient.items():
+        if name == "tumors" and isinstance(value, list):
+            pairs += [("tumor_size_cm", f"{t['size_cm']:g}") for t in value]
+        elif isinstance(value, bool):
+            pairs.append((name, "yes" if value else "no"))
+        elif isinstance(value, str) and name in ("bilirubin", "albumin") and " " in value:
+            number, unit = value.split(" ", 1)
+            pairs += [(name, number), (f"{name}_unit", unit)]
+        else:
+            pairs.append((name, str(value)))
+    return pairs
+
+
+SUBMIT_PAIRS_JS = """(pairs) => {
+  const form = document.createElement('form');
+  form.method = 'post'; form.action = '/assess';
+  form.appendChild(document.querySelector('input[name=csrf_token]').cloneNode());
+  for (const [name, value] of pairs) {
+    const input = document.createElement('input');
+    input.type = 'hidden'; input.name = name; input.value = value;
+    form.appendChild(input);
+  }
+  document.body.appendChild(form);
+  form.submit();
+}"""
+
+
+def submit_example(page: Any, patient: dict[str, object]) -> None:
+    """Open the form (for its cross-site token) and send the example's answers as the form
+    would; waits for the result page."""
+    page.goto("/assess")
+    with page.expect_navigation():
+        page.evaluate(SUBMIT_PAIRS_JS, example_form_pairs(patient))
+    page.wait_for_selector("h1")

@@ -37,7 +37,9 @@ COMBINATIONS = SYSTEMIC[:3]
 
 
 def run(**change: Any) -> dict[str, Any]:
-    return livertx.assess({**BASE, **change}, guideline="bclc-2022").model_dump(by_alias=True)
+    """BASE with some fields changed; a field changed to None is left out (unknown)."""
+    patient = {k: v for k, v in {**BASE, **change}.items() if v is not None}
+    return livertx.assess(patient, guideline="bclc-2022").model_dump(by_alias=True)
 
 
 def fits(result: dict[str, Any]) -> dict[str, str]:
@@ -368,7 +370,7 @@ def open_cases(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def _completions(less: dict[str, Any]) -> list[dict[str, Any]]:
-    unknown = [f for f in HIDEABLE if less[f] is None]
+    unknown = [f for f in [*HIDEABLE, "bilirubin"] if less[f] is None]  # bilirubin: jaundice
     out = []
     for values in itertools.product(*(COMPLETE.get(f, [True, False]) for f in unknown)):
         row = {**less, **dict(zip(unknown, values))}
@@ -382,7 +384,7 @@ def _completions(less: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-@settings(deadline=None, max_examples=15, derandomize=True,
+@settings(deadline=None, max_examples=40, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(st.lists(open_cases(), min_size=2, max_size=6))
 def test_open_stages_list_exactly_the_reachable_stages(cases: list[tuple[dict, dict]]) -> None:
@@ -397,6 +399,8 @@ def test_open_stages_list_exactly_the_reachable_stages(cases: list[tuple[dict, d
         result = assess_many([parse_patient({k: v for k, v in given_less.items()
                                              if v is not None})], PACK)[0]
         candidates = {c["id"] for c in result["category"]["candidates"]}
-        reached = {r["category"] for r in _evaluated(_completions(given_less))}
+        # a completion the given class rules out (bilirubin over 3 mg/dL beside class A)
+        # stays open, as the engine's own candidates leave it out
+        reached = {r["category"] for r in _evaluated(_completions(given_less))} - {None}
         assert truth["category"] in candidates
         assert candidates == reached, (candidates, reached, given_less)

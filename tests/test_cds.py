@@ -150,6 +150,11 @@ def client() -> Iterator[TestClient]:
         yield c
 
 
+def allowing(*servers: str) -> TestClient:
+    """An open-mode app whose operator listed these FHIR servers."""
+    return TestClient(create_app(Settings(cds_open_fhir_servers=list(servers))))
+
+
 class FhirServer:
     """A tiny FHIR server: Patient read, Condition and Observation search by code; a JWK Set."""
 
@@ -278,19 +283,24 @@ def test_unresectable_patient_names_what_the_record_lacks(client: TestClient) ->
 def test_link_card_opens_the_same_assessment(client: TestClient) -> None:
     _summary, _, link = call(client, "advanced")
     url = urlsplit(link["links"][0]["url"])
-    assert url.path == f"{URL}/result"
-    full = client.get(f"{url.path}?{url.query}")
+    assert url.path.startswith(f"{URL}/result/") and not url.query
+    full = client.get(url.path)
     assert full.status_code == 200
+    assert full.headers["cache-control"] == "no-store"
     body = full.json()
     assert body["category"]["id"] == "advanced"
     assert (body["derived"]["child_pugh"]["class"], body["derived"]["child_pugh"]["score"]) == ("B", 7)
 
 
-def test_result_link_rejects_bad_values(client: TestClient) -> None:
-    response = client.get(f"{URL}/result?cirrhosis=maybe&colour=blue")
-    assert response.status_code == 422
-    fields = {d["field"] for d in response.json()["detail"]}
-    assert fields == {"cirrhosis", "colour"}
+def test_result_link_rejects_altered_or_made_up_tokens(client: TestClient) -> None:
+    _summary, _, link = call(client, "advanced")
+    path = urlsplit(link["links"][0]["url"]).path
+    altered = path[:-6] + ("A" if path[-6] != "A" else "B") + path[-5:]
+    for bad in (altered, f"{URL}/result/cirrhosis=true", f"{URL}/result/{'x' * 9000}"):
+        response = client.get(bad)
+        assert response.status_code == 404, bad
+        assert response.headers["cache-control"] == "no-store"
+        assert "expired" in response.json()["detail"][0]["message"]
 
 
 def test_no_liver_cancer_no_cards(client: TestClient) -> None:
@@ -329,8 +339,9 @@ def test_unsatisfied_keys_fetched_from_fhir_server_with_the_token(client: TestCl
             del prefetch[key]  # left out by the EHR: unsatisfied
         auth = {"access_token": "secret-token-123", "token_type": "Bearer", "expires_in": 300,
                 "scope": "patient/*.read", "subject": "cds-service"}
-        response = client.post(URL, json=hook_request(prefetch, fhirServer=server.url,
-                                                      fhirAuthorization=auth))
+        with allowing(server.url) as open_client:
+            response = open_client.post(URL, json=hook_request(prefetch, fhirServer=server.url,
+                                                               fhirAuthorization=auth))
         assert response.status_code == 200, response.text
         cards = response.json()["cards"]
         check_cards(cards)
@@ -343,10 +354,11 @@ def test_unsatisfied_keys_fetched_from_fhir_server_with_the_token(client: TestCl
         server.close()
 
 
-def test_everything_from_the_fhir_server(client: TestClient) -> None:
+def test_everything_from_the_fhir_server() -> None:
     server = FhirServer(resources_for(example("early")))
     try:
-        response = client.post(URL, json=hook_request(None, fhirServer=server.url))
+        with allowing(server.url + "/") as open_client:
+            response = open_client.post(URL, json=hook_request(None, fhirServer=server.url))
         assert response.status_code == 200, response.text
         assert "Child-Pugh A (5)" in response.json()["cards"][0]["summary"]
         assert len(server.seen) == len(PREFETCH)
@@ -363,7 +375,8 @@ def test_data_that_cannot_be_had_is_412(client: TestClient) -> None:
     server = FhirServer([])
     server.fail = True
     try:
-        response = client.post(URL, json=hook_request(prefetch, fhirServer=server.url))
+        with allowing(server.url) as open_client:
+            response = open_client.post(URL, json=hook_request(prefetch, fhirServer=server.url))
         assert response.status_code == 412
         assert "HTTP 500" in response.json()["detail"][0]["message"]
     finally:
@@ -435,7 +448,8 @@ def _pem(key: Any) -> str:
 def secured() -> Iterator[TestClient]:
     jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(RSA_KEY.public_key()))
     server = FhirServer([], jwks={"keys": [{**jwk, "kid": "rsa-1", "alg": "RS384", "use": "sig"}]})
-    settings = Settings(cds_trusted_issuers={ISS_PEM: _pem(EC_KEY), ISS_JWKS: f"{server.url}/jwks.json"})
+    settings = Settings(cds_trusted_issuers={ISS_PEM: _pem(EC_KEY), ISS_JWKS: f"{server.url}/jwks.json"},
+                        public_base_url="http://testserver")
     try:
         with TestClient(create_app(settings)) as c:
             yield c

@@ -114,8 +114,8 @@ def test_text_view_names_unknown_inputs_and_what_they_change() -> None:
     assert ("Cancer that may be removed with surgery if Child-Pugh class: A; healthy enough for "
             "a major operation: yes" in text)
     assert ("Cancer that may be treated with a liver transplant if Child-Pugh class: B or C; "
-            "healthy enough for a major operation: yes. A tumor in a hard-to-remove place, for "
-            "example right next to a large blood vessel, also leads to this group" in text)
+            "healthy enough for a major operation: yes. A tumor in a place that is hard to remove "
+            "also leads to this group, even when the liver works well" in text)
     assert ("Cancer only in the liver, in a person not well enough for surgery if healthy enough "
             "for a major operation: no" in text)
     assert "Depends on what we don't know yet" in text

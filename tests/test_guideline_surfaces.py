@@ -105,7 +105,7 @@ def test_the_web_form_offers_the_guideline(client: Any) -> None:  # noqa: F811
     page = submit(client, typed)
     assert page.status_code == 200
     assert "BCLC stage C" in page.text
-    assert "What current guidance" in soup(page).find("p", class_="lead").get_text()
+    assert "What current guidance" in soup(page).find("p", class_="disclaimer-line").get_text()
     kept = soup(page).find("input", attrs={"type": "hidden", "name": "guideline"})
     assert kept["value"] == "bclc-2022"  # "change my answers" keeps the choice
     bad = submit(client, {**typed, "guideline": "other"})

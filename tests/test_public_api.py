@@ -91,3 +91,9 @@ def test_the_html_view_is_a_standalone_handout_and_the_web_page_is_the_same_view
     for option in main.options:
         if option.fit == "primary":
             assert load_pack().option(option.id).name in page
+
+
+def test_the_html_view_refuses_several_files_instead_of_dropping_them() -> None:
+    early = str(EXAMPLES / "early.json")
+    refused = CliRunner().invoke(app, ["assess", early, early, "--format", "html"])
+    assert refused.exit_code == 2 and "give one file" in refused.output

@@ -18,6 +18,7 @@ with warnings.catch_warnings():
 
 from livertx.engine import assess
 from livertx.knowledge import load_pack
+from livertx.render.labels import dates_in_words
 from livertx.vocabulary import FIELDS
 from livertx.web.app import Settings, create_app
 from livertx.web.forms import form_fields
@@ -92,7 +93,7 @@ def test_every_page_renders_with_the_notices_and_no_inline_code(client: TestClie
     assert len(page.find_all("h1")) == 1
     footer = page.find("footer").get_text(" ", strip=True)
     assert "not medical advice" in footer.lower()
-    assert PACK.info.review_dates in footer
+    assert dates_in_words(PACK.info.review_dates) in footer  # dates in words (issue 12)
     assert "newer treatments exist" in footer.lower()
     assert "Nothing you type here is stored or logged" in footer
     # The Content-Security-Policy forbids inline code: the pages must not need any.
@@ -243,12 +244,14 @@ def test_unknown_fitness_keeps_the_category_open_and_says_what_would_change_it(
     assert any("removed with surgery" in c and "healthy enough for a major operation: yes" in c
                for c in candidates)
     assert any("not well enough for surgery" in c and ": no" in c for c in candidates)
+    # Issue 12: one grid (options down, situations across); "depends on" said once.
     depends = page.find("section", class_="fit-group-unknown")
+    assert "whether you are healthy enough for surgery" in depends.find(
+        class_="depends-once").get_text()
     surgery = depends.find(id="option-partial_hepatectomy").get_text(" ", strip=True)
-    assert "Depends on" in surgery and "whether you are healthy enough for surgery" in surgery.lower()
     assert "main option" in surgery  # under one candidate situation it would be a main option
-    missing = page.find("section", class_="missing").get_text()
-    assert "healthy enough for surgery" in missing
+    asks = page.select("section.glance ol.glance-asks li")
+    assert any("healthy enough for surgery" in li.get_text() for li in asks)
 
 
 def test_lab_values_with_units_give_child_pugh_points(client: TestClient) -> None:
@@ -262,7 +265,7 @@ def test_lab_values_with_units_give_child_pugh_points(client: TestClient) -> Non
                     "Ascites (fluid in the belly)": "1",
                     "Encephalopathy (confusion from the liver)": "1"}
     measures = " ".join(page.find("section", class_="measures").get_text().split())
-    assert "Class: B, score 7 of 15 (from the five items)" in measures
+    assert "Class B7 (class B, score 7 of 15; worked out from the items given)" in measures
 
 
 def test_no_treatment_wish_puts_symptom_care_first(client: TestClient) -> None:
@@ -426,7 +429,7 @@ def test_safety_notes_follow_the_situation_with_date_and_citation(client: TestCl
     assert _after(notes, page.find("section", class_="options"))
     items = [" ".join(li.get_text(" ", strip=True).split()) for li in notes.select("li")]
     assert len(items) == 3
-    assert items[0].startswith("Safety note (2022-03): Daily activity is very limited (ECOG 3 or 4).")
+    assert items[0].startswith("Safety note (March 2022): Daily activity is very limited (ECOG 3 or 4).")
     assert any("main branch of the portal or hepatic vein" in i for i in items)
     citation = PACK.references["bclc-2022"].citation
     assert all(f"Source: {citation}" in i for i in items)
@@ -445,8 +448,9 @@ def test_serious_side_effects_of_a_main_option_are_on_the_page(client: TestClien
     page = soup(submit(client, AFTER_SORAFENIB))
     assert "regorafenib" in options_under(page, "primary")
     card = page.find(id="option-regorafenib")
-    assert card.find("details") is None  # shown and printed, not behind a toggle
-    serious = [li.get_text(" ", strip=True) for li in card.select("ul.side-effects li.serious")]
+    # Shown and printed, not behind a toggle (the common ones are, since issue 12).
+    serious = [li.get_text(" ", strip=True) for li in card.select("ul.side-effects li.serious")
+               if li.find_parent("details") is None]
     expected = PACK.option("regorafenib").side_effects.serious[0].text
     assert serious == [f"Less common but serious: {expected}"]
 
@@ -458,3 +462,12 @@ def test_ecog_is_shown_in_the_measures(client: TestClient) -> None:
             "(shown only; the 2017 guide does not use it)") in measures
     unknown = soup(submit(client, EARLY)).find("section", class_="measures")
     assert "ECOG performance status) Not known" in " ".join(unknown.get_text(" ", strip=True).split())
+
+
+def test_the_form_lab_note_matches_what_the_engine_does_with_some_items(client: TestClient) -> None:
+    note = soup(client.get("/assess")).find(id="lab-values").find(class_="field-help").get_text()
+    assert "You can give only some" in note and "only if these items still allow it" in note
+    # Three items alone settle class C (at least 11 points), so the given A is not used.
+    page = soup(submit(client, {**EARLY, "bilirubin": "4", "albumin": "2.5", "inr": "2.5"}))
+    measures = " ".join(page.find("section", class_="measures").get_text(" ", strip=True).split())
+    assert "Class C (class C; worked out from the items given)" in measures

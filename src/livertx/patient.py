@@ -17,14 +17,11 @@ from pydantic import (
 
 from livertx import units
 from livertx.errors import FieldError, InvalidInput
-from livertx.vocabulary import FIELD_BY_NAME, PATIENT_KEYS
+from livertx.numbers import bool_input, number_input
+from livertx.vocabulary import FIELD_BY_NAME, FIELDS, PATIENT_KEYS
 
-
-def _reject_bool(value: Any) -> Any:
-    """true/false is not a number (pydantic's lax mode would read true as 1)."""
-    if isinstance(value, bool):
-        raise ValueError("expected a number, not true or false")  # noqa: TRY004 (pydantic needs ValueError)
-    return value
+MAX_TUMORS = 50  # the range of tumor_count
+BOOL_FIELDS = tuple(f.name for f in FIELDS if f.type == "bool")
 
 
 class Tumor(BaseModel):
@@ -33,8 +30,8 @@ class Tumor(BaseModel):
 
     @field_validator("size_cm", mode="before")
     @classmethod
-    def _not_bool(cls, value: Any) -> Any:
-        return _reject_bool(value)
+    def _plain_number(cls, value: Any) -> Any:
+        return number_input(value)
 
 
 class Patient(BaseModel):
@@ -42,7 +39,7 @@ class Patient(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    tumors: list[Tumor] | None = None
+    tumors: list[Tumor] | None = Field(None, max_length=MAX_TUMORS)
     tumor_count: int | None = Field(None, ge=1, le=50)
     largest_tumor_cm: float | None = Field(None, gt=0, le=30)
     vascular_invasion: bool | None = None
@@ -87,7 +84,7 @@ class Patient(BaseModel):
     @model_validator(mode="wrap")
     @classmethod
     def _note_input(cls, data: Any, handler: Any) -> Patient:
-        warning = (units.unitless_bilirubin_warning(data.get("bilirubin"))
+        warning = (units.bilirubin_warning(data.get("bilirubin"))
                    if isinstance(data, dict) else None)
         patient: Patient = handler(data)
         if warning:
@@ -122,8 +119,13 @@ class Patient(BaseModel):
     @field_validator("tumor_count", "largest_tumor_cm", "total_tumor_cm", "inr", "ecog",
                      mode="before")
     @classmethod
-    def _number_not_bool(cls, value: Any) -> Any:
-        return _reject_bool(value)
+    def _plain_number(cls, value: Any) -> Any:
+        return number_input(value)
+
+    @field_validator(*BOOL_FIELDS, mode="before")
+    @classmethod
+    def _true_or_false(cls, value: Any) -> Any:
+        return bool_input(value)
 
     @field_validator("ascites", "child_pugh_class", "recurrence_site", "sorafenib_status",
                      "prior_systemic", "prior_systemic_outcome", mode="before")
@@ -145,7 +147,7 @@ class Patient(BaseModel):
         if isinstance(value, bool):
             return value
         if isinstance(value, (int, float)):
-            if value != int(value) or not 0 <= value <= 4:
+            if not 0 <= value <= 4 or value != int(value):
                 raise ValueError("a grade must be a whole number from 0 to 4")
             return ("none", "grade_1_2", "grade_1_2", "grade_3_4", "grade_3_4")[int(value)]
         if isinstance(value, str):
@@ -265,6 +267,8 @@ def _message(loc: list[str], err: Mapping[str, Any], fallback: str) -> str:
     if kind == "extra_forbidden":
         return f"unknown field; known fields are: {', '.join(PATIENT_KEYS)}"
     if loc and loc[0] == "tumors":
+        if kind == "too_long":
+            return f"lists more than {MAX_TUMORS} tumors; at most {MAX_TUMORS} (as tumor_count)"
         if len(loc) >= 3 and loc[-1] == "size_cm":
             return f"{given!r} is not accepted; expected a number greater than 0 and at most 30 cm"
         return "expected a list of {\"size_cm\": number} objects"

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import re
+
+from livertx.numbers import PLAIN_DECIMAL
 
 # Total bilirubin: 1 mg/dL = 17.1 umol/L (molar mass 584.66 g/mol; the factor used by
 # the MSD Manual and MedCalc-Bench). Rounded so that mg/dL and umol/L inputs agree.
@@ -28,7 +31,9 @@ CREATININE_UNITS: dict[str, float] = {
 SODIUM_UNITS: dict[str, float] = {"mmol/l": 1.0, "meq/l": 1.0}
 AFP_UNITS: dict[str, float] = {"ng/ml": 1.0, "ug/l": 1.0, "µg/l": 1.0, "μg/l": 1.0}
 
-_VALUE_WITH_UNIT = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*([^\s0-9].*?)?\s*$")
+# A plain decimal (livertx.numbers), then optionally a unit starting with a letter or µ.
+_VALUE_WITH_UNIT = re.compile(rf"^\s*({PLAIN_DECIMAL})\s*([^\W\d_].*?)?\s*$")
+MAX_TEXT = 40
 
 
 class UnitError(ValueError):
@@ -40,10 +45,12 @@ def to_canonical(value: float | str, units: dict[str, float], canonical: str) ->
     if isinstance(value, bool):
         raise UnitError(f"expected a number in {canonical} or a value with a unit")
     if isinstance(value, (int, float)):
+        if not math.isfinite(value):
+            raise UnitError("expected a finite number")
         return float(value)
     if not isinstance(value, str):
         raise UnitError(f"expected a number in {canonical} or a value with a unit")
-    match = _VALUE_WITH_UNIT.match(value)
+    match = _VALUE_WITH_UNIT.match(value) if len(value) <= MAX_TEXT else None
     if not match:
         raise UnitError(f"could not read {value!r}: give a number, optionally followed by a unit "
                         f"({', '.join(sorted(set(_display(units))))})")
@@ -83,20 +90,40 @@ def afp_ng_ml(value: float | str) -> float:
 
 
 UNITLESS_BILIRUBIN_WARN_ABOVE = 20.0  # mg/dL: rare, while 20-60 umol/L is common
+MOLAR_BILIRUBIN_WARN_BELOW = 3.0      # umol/L: rare, while 1-3 mg/dL is common
 
 
-def unitless_bilirubin_warning(value: object) -> str | None:
-    """A warning for a high bilirubin given without a unit: likely umol/L read as mg/dL."""
-    number: float | None = None
+def split_value(value: object) -> tuple[float, str | None] | None:
+    """(number, unit as written or None) of a lab value, or None when it is not readable."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        number = float(value)
-    elif isinstance(value, str):
+        return (float(value), None) if math.isfinite(value) else None
+    if isinstance(value, str) and len(value) <= MAX_TEXT:
         match = _VALUE_WITH_UNIT.match(value)
-        if match and not match.group(2):
-            number = float(match.group(1))
-    if number is None or number <= UNITLESS_BILIRUBIN_WARN_ABOVE:
+        if match:
+            return float(match.group(1)), match.group(2)
+    return None
+
+
+def bilirubin_warning(value: object) -> str | None:
+    """A "did you mean" hint for a bilirubin that reads implausibly in the unit it was given
+    in: above 20 mg/dL (likely µmol/L) or below 3 µmol/L (likely mg/dL)."""
+    read = split_value(value)
+    if read is None:
         return None
-    as_umol = round(number / BILIRUBIN_UMOL_PER_MG_DL, 2)
-    return (f"bilirubin: {number:g} was given without a unit and read as {number:g} mg/dL, a "
-            f"very high value; did you mean {number:g} µmol/L ({as_umol:g} mg/dL)? Give the "
-            "value with its unit (for example \"40 umol/L\") to be sure.")
+    number, unit = read
+    key = (unit or "mg/dl").replace(" ", "").lower()
+    factor = BILIRUBIN_UNITS.get(key)
+    if factor is None:
+        return None
+    if factor == 1.0 and number > UNITLESS_BILIRUBIN_WARN_ABOVE:
+        as_umol = round(number / BILIRUBIN_UMOL_PER_MG_DL, 2)
+        given = "given without a unit and read" if unit is None else "read"
+        return (f"bilirubin: {number:g} was {given} as {number:g} mg/dL, a very high value; did "
+                f"you mean {number:g} µmol/L ({as_umol:g} mg/dL)? Give the value with its unit "
+                "(for example \"40 umol/L\") to be sure.")
+    if factor != 1.0 and number < MOLAR_BILIRUBIN_WARN_BELOW:
+        as_mg = round(number * factor, 2)
+        return (f"bilirubin: {number:g} µmol/L is {as_mg:g} mg/dL, an unusually low value; did "
+                f"you mean {number:g} mg/dL ({number * BILIRUBIN_UMOL_PER_MG_DL:g} µmol/L)? "
+                "Check the unit.")
+    return None

@@ -122,10 +122,15 @@ FIELDS: tuple[FieldSpec, ...] = (
               "Cancer is spread through the liver, too many tumors to count.",
               "whether the cancer is spread throughout the liver", default=False),
     FieldSpec("hard_to_remove_location", "qualifier", "bool", "Hard-to-remove location",
-              "The tumor sits where it is hard to remove, for example very close to a large blood vessel.",
+              "Tick if your team said the tumor's place makes it hard to take out with an "
+              "operation, for example right next to a large blood vessel. This is about surgery: "
+              "it can make a transplant the better fit. Being near the diaphragm or bile ducts "
+              "is the next box.",
               "whether the tumor is in a hard-to-remove place", default=False),
     FieldSpec("near_major_structures", "qualifier", "bool", "Near major structures",
-              "The tumor is close to large blood vessels, the diaphragm or the main bile ducts.",
+              "Tick if your team said the tumor is close to a large blood vessel, the diaphragm "
+              "(the muscle under the lungs) or the main bile ducts. This is about ablation, which "
+              "also harms tissue around the tumor; it does not by itself rule out surgery.",
               "whether the tumor is near major vessels, the diaphragm or bile ducts", default=False),
     FieldSpec("recurrent", "qualifier", "bool", "Cancer came back",
               "The cancer came back after earlier treatment.",

@@ -82,7 +82,7 @@ def assess_fhir(request: Request, bundle: Annotated[Any, Body()],
 
     pack = _pack(request, guideline)
     mapped = bundle_to_patient(bundle)
-    return {"fhir": mapped.report(), "assessment": assess(mapped.patient, pack)}
+    return {"fhir": mapped.report(), "assessment": assess(mapped.valid_patient(), pack)}
 
 
 UNKNOWN_GUIDELINE: dict[int | str, dict[str, Any]] = {

@@ -39,7 +39,7 @@ def _field(spec: FieldSpec) -> dict[str, Any]:
 def patient_schema() -> dict[str, Any]:
     """Patient JSON: every vocabulary field optional; unknown keys rejected."""
     properties: dict[str, Any] = {
-        "tumors": {"type": "array", "minItems": 1, "title": "Tumors",
+        "tumors": {"type": "array", "minItems": 1, "maxItems": 50, "title": "Tumors",
                    "description": "Each liver tumour's largest diameter; gives tumor_count and "
                                   "largest_tumor_cm",
                    "items": {"type": "object", "additionalProperties": False,

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 import uuid
 from typing import Any
-from urllib.parse import urlencode
 
 from livertx.knowledge.pack import Pack
 from livertx.render.labels import other_warnings
@@ -162,10 +161,11 @@ def link_card(patient: dict[str, Any], pack: Pack, base_url: str) -> dict[str, A
 
 
 def result_url(base_url: str, patient: dict[str, Any]) -> str:
-    """The full assessment of these facts as a link (vocabulary fields as query parameters)."""
-    query = {k: (str(v).lower() if isinstance(v, bool) else v) for k, v in patient.items()
-             if k in FIELD_BY_NAME and v is not None}
-    return f"{base_url}{RESULT_PATH}" + (f"?{urlencode(query)}" if query else "")
+    """The full assessment of these facts as a link: an opaque expiring token, no values."""
+    from livertx.cds.links import seal
+
+    facts = {k: v for k, v in patient.items() if k in FIELD_BY_NAME and v is not None}
+    return f"{base_url}{RESULT_PATH}/{seal(facts)}"
 
 
 def _card(summary: str, indicator: str, pack: Pack, base_url: str, *,

@@ -3,14 +3,18 @@
     GET  /cds-services                                  discovery
     POST /cds-services/livertx-hcc-options              patient-view -> cards
     POST /cds-services/livertx-hcc-options/feedback     card outcomes (accepted, 200)
-    GET  /cds-services/livertx-hcc-options/result?...   the full assessment of the facts a
-                                                        card was built on (the link card)
+    GET  /cds-services/livertx-hcc-options/result/{token}  the full assessment of the facts
+                                                        a card was built on (the link card;
+                                                        an expiring opaque token, see links)
 `install(app, settings)` adds path-scoped CORS and the JWT verifier; create_app calls it.
+Reading a FHIR record is CPU work: it runs in worker threads, never on the event loop,
+and its result is kept in a cache bounded by bytes and keyed by a digest of the record.
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Any, Literal
 
 import anyio
@@ -20,18 +24,28 @@ from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, model_validator
 
 from livertx.api.errors import JsonErrorRoute, error_response
 from livertx.api.models import Assessment, ErrorResponse
+from livertx.cds import links
 from livertx.cds.auth import TokenVerifier, Unauthorized
+from livertx.cds.cache import ByteLru, canonical, digest, digest_of
 from livertx.cds.cards import cards_for, problem_card
 from livertx.cds.cors import CdsCorsMiddleware
-from livertx.cds.prefetch import DataUnavailable, as_bundle, gather
+from livertx.cds.prefetch import DataUnavailable, gather, gathered_resources
 from livertx.cds.service import HOOK, SERVICE_ID, discovery
-from livertx.engine.serving import Assessor, Lru
+from livertx.engine.serving import Assessor
 from livertx.errors import FhirError, FieldError, InvalidInput
-from livertx.fhir import MappedPatient, bundle_to_patient
+from livertx.fhir import MappedPatient, map_entries, resource_entries, resource_model
 from livertx.patient import parse_patient
-from livertx.vocabulary import FIELD_BY_NAME
 
 log = logging.getLogger("livertx.cds")
+MAPPED_CACHE_BYTES = 16 * 1024 * 1024
+RESOURCE_CACHE_BYTES = 32 * 1024 * 1024
+MODEL_BYTES_PER_JSON_BYTE = 8  # a validated resource model weighs several times its JSON
+MAPPING_THREADS = 2
+INLINE_BYTES = 32 * 1024  # a request this small is looked up in the cache on the loop (~0.1 ms)
+ASSESSED_CACHE_SIZE = 1024
+NO_STORE = {"Cache-Control": "no-store"}
+# The FHIR id rule (R4 `id`: 1-64 of A-Z a-z 0-9 - .), and not only dots ('.', '..').
+FHIR_ID = r"^[A-Za-z0-9\-.]*[A-Za-z0-9\-][A-Za-z0-9\-.]*$"
 router = APIRouter(prefix="/cds-services", tags=["cds-hooks"], route_class=JsonErrorRoute)
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -58,7 +72,7 @@ class FhirAuthorization(_Open):
 
 class PatientViewContext(_Open):
     userId: str = Field(min_length=1)
-    patientId: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9\-.]+$")
+    patientId: str = Field(min_length=1, max_length=64, pattern=FHIR_ID)
     encounterId: str | None = None
 
 
@@ -131,31 +145,37 @@ class FeedbackRequest(_Open):
 def install(app: FastAPI, settings: Any) -> None:
     """CORS on /cds-services, the token verifier, the assessor and caches."""
     app.add_middleware(CdsCorsMiddleware)
-    app.state.cds_verifier = TokenVerifier(getattr(settings, "cds_trusted_issuers", {}) or {})
-    app.state.cds_assessor = None  # made on first use, with the app's pack
-    app.state.cds_mapped = Lru[MappedPatient](4096)
+    _state(app)
 
 
-def _verifier(request: Request) -> TokenVerifier:
-    verifier = getattr(request.app.state, "cds_verifier", None)
-    if verifier is None:
-        settings = request.app.state.settings
-        verifier = request.app.state.cds_verifier = TokenVerifier(settings.cds_trusted_issuers)
-    return verifier
+class _CdsState:
+    """What the service keeps per app: verifier, assessor, mapped-record cache."""
+
+    def __init__(self, app: Any):
+        settings = app.state.settings
+        self.verifier = TokenVerifier(getattr(settings, "cds_trusted_issuers", {}) or {})
+        # ~30 KiB per remembered result: 1,024 of them bound this cache near 30 MiB.
+        self.assessor = Assessor(app.state.pack, cache_size=ASSESSED_CACHE_SIZE)
+        self.mapped = ByteLru[MappedPatient](MAPPED_CACHE_BYTES)
+        self.resources = ByteLru[Any](RESOURCE_CACHE_BYTES)
+        self.limiter = anyio.CapacityLimiter(MAPPING_THREADS)
+
+    def resource(self, data: Any) -> Any:
+        """A resource validated by its FHIR model; the same JSON is validated only once."""
+        text = canonical(data)
+        key = digest_of(text)
+        model = self.resources.get(key)
+        if model is None:
+            model = resource_model(data)
+            self.resources.put(key, model, len(text) * MODEL_BYTES_PER_JSON_BYTE + 1024)
+        return model
 
 
-def _assessor(request: Request) -> Assessor:
-    assessor = getattr(request.app.state, "cds_assessor", None)
-    if assessor is None:
-        assessor = request.app.state.cds_assessor = Assessor(request.app.state.pack)
-    return assessor
-
-
-def _mapped_cache(request: Request) -> Lru[MappedPatient]:
-    cache = getattr(request.app.state, "cds_mapped", None)
-    if cache is None:
-        cache = request.app.state.cds_mapped = Lru[MappedPatient](4096)
-    return cache
+def _state(app: Any) -> _CdsState:
+    state = getattr(app.state, "cds", None)
+    if state is None:
+        state = app.state.cds = _CdsState(app)
+    return state
 
 
 def _base_url(request: Request) -> str:
@@ -163,19 +183,25 @@ def _base_url(request: Request) -> str:
     return (configured or str(request.base_url)).rstrip("/")
 
 
-async def _authorize(request: Request) -> JSONResponse | None:
-    """None when the call may proceed, else the 401 answer."""
-    verifier = _verifier(request)
+async def _authorize(request: Request) -> tuple[JSONResponse | None, str | None]:
+    """(the 401 answer or None when the call may proceed, the verified issuer)."""
+    verifier = _state(request.app).verifier
     if not verifier.enabled:
-        return None
+        return None, None
     audience = _base_url(request) + request.url.path
     try:
-        await anyio.to_thread.run_sync(verifier.verify, request.headers.get("authorization"),
-                                       audience)
+        claims = await verifier.verify(request.headers.get("authorization"), audience)
     except Unauthorized as exc:
         return error_response(401, [("Authorization", str(exc))],
-                              headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
-    return None
+                              headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}), None
+    return None, str(claims["iss"])
+
+
+def _fhir_servers(request: Request, issuer: str | None) -> list[str]:
+    settings = request.app.state.settings
+    if issuer is None:
+        return list(getattr(settings, "cds_open_fhir_servers", []) or [])
+    return list((getattr(settings, "cds_fhir_servers", {}) or {}).get(issuer, []))
 
 
 # --- routes --------------------------------------------------------------------------------
@@ -184,7 +210,8 @@ async def _authorize(request: Request) -> JSONResponse | None:
             summary="CDS Hooks discovery")
 async def list_services(request: Request) -> Any:
     """The livertx-hcc-options service on the patient-view hook, with its prefetch templates."""
-    return await _authorize(request) or discovery()
+    denied, _ = await _authorize(request)
+    return denied or discovery()
 
 
 @router.post(f"/{SERVICE_ID}", response_model=CardsResponse, response_model_exclude_none=True,
@@ -194,80 +221,87 @@ async def list_services(request: Request) -> Any:
 async def call_service(request: Request, body: HookRequest) -> Any:
     """Cards: a summary (category, Child-Pugh, main options), what is missing, a link.
 
-    No liver cell carcinoma Condition in the record gives no cards.
+    No liver cell carcinoma Condition in the record gives no cards. A record that is not
+    only the context patient's gives one warning card saying so, and no treatment summary.
     """
-    denied = await _authorize(request)
+    denied, issuer = await _authorize(request)
     if denied is not None:
         return denied
     token = body.fhirAuthorization.access_token if body.fhirAuthorization else None
     try:
         values = await gather(body.prefetch, body.context.model_dump(exclude_none=True),
-                              str(body.fhirServer) if body.fhirServer else None, token)
+                              str(body.fhirServer) if body.fhirServer else None, token,
+                              allowed=_fhir_servers(request, issuer),
+                              deadline_s=request.app.state.settings.cds_fetch_deadline_s,
+                              max_bytes=request.app.state.settings.cds_fetch_max_bytes)
     except DataUnavailable as exc:
         return error_response(412, exc.problems)
     pack, base = request.app.state.pack, _base_url(request)
+    state = _state(request.app)
+    patient = f"Patient/{body.context.patientId}"
+    small = int(request.headers.get("content-length") or "0") <= INLINE_BYTES
+    key = digest([patient, values]) if small else None
+    mapped = state.mapped.get(key) if key else None
     try:
-        mapped = _map(request, as_bundle(values))
+        if mapped is None:  # new (or large) records are read in a worker thread
+            mapped = await anyio.to_thread.run_sync(_map, state, values, patient, key,
+                                                    limiter=state.limiter)
     except FhirError as exc:
         return {"cards": [problem_card(str(exc), pack, base)]}
     if not mapped.has_hcc:
         return {"cards": []}
-    result = await _assessor(request).assess(parse_patient(mapped.patient))
-    return {"cards": cards_for(result, mapped.report(), pack, base)}
+    result = await state.assessor.assess(mapped.valid_patient())
+    return JSONResponse({"cards": cards_for(result, mapped.report(), pack, base)})
 
 
-def _map(request: Request, bundle: dict[str, Any]) -> MappedPatient:
-    import json
-
-    key = json.dumps(bundle, sort_keys=True, separators=(",", ":"))
-    cache = _mapped_cache(request)
-    mapped = cache.get(key)
+def _map(state: _CdsState, values: dict[str, Any], patient: str,
+         key: str | None = None) -> MappedPatient:
+    """The record mapped (in a worker thread), from the cache when seen before."""
+    key = key or digest([patient, values])
+    mapped = state.mapped.get(key)
     if mapped is None:
-        mapped = bundle_to_patient(bundle, strict=False)
-        cache.put(key, mapped)
+        items = resource_entries(gathered_resources(values), state.resource)
+        mapped = map_entries(items, strict=False, patient=patient)
+        state.mapped.put(key, mapped, _size(mapped))
     return mapped
+
+
+def _size(mapped: MappedPatient) -> int:
+    """Estimated bytes an entry holds (its report as JSON, plus the objects around it)."""
+    return len(repr(mapped.report())) + sys.getsizeof(mapped) + 2048
 
 
 @router.post(f"/{SERVICE_ID}/feedback", responses=ERRORS, summary="Card feedback")
 async def feedback(request: Request, body: FeedbackRequest) -> Any:
     """Outcomes of cards (accepted or overridden), as the EHR reports them."""
-    denied = await _authorize(request)
+    denied, _ = await _authorize(request)
     if denied is not None:
         return denied
     log.info("cds feedback: %s", [(f.card, f.outcome) for f in body.feedback])
     return {}
 
 
-@router.get(f"/{SERVICE_ID}/result", response_model=Assessment, response_model_exclude_unset=True,
-            responses={422: ERRORS[422]}, summary="The full assessment behind a card's link")
-async def result(request: Request) -> Any:
-    """The contract JSON for the vocabulary facts in the query string (the link card's target)."""
-    facts: dict[str, Any] = {}
-    problems: list[FieldError] = []
-    for name, raw in request.query_params.items():
-        spec = FIELD_BY_NAME.get(name)
-        if spec is None:
-            problems.append(FieldError(name, "unknown field"))
-            continue
-        try:
-            facts[name] = _from_query(spec.type, raw)
-        except ValueError:
-            problems.append(FieldError(name, f"{raw!r} is not accepted; expected {spec.accepted}"))
-    if problems:
-        raise InvalidInput(problems)
-    return await _assessor(request).assess(parse_patient(facts))
+@router.get(f"/{SERVICE_ID}/result/{{token}}", response_model=Assessment,
+            response_model_exclude_unset=True,
+            responses={404: {"model": ErrorResponse, "description": "Unknown or expired link"},
+                       422: ERRORS[422]},
+            summary="The full assessment behind a card's link")
+async def result(request: Request, token: str) -> Any:
+    """The contract JSON for the facts the card was built on (the link card's target).
 
-
-def _from_query(kind: str, raw: str) -> Any:
-    if kind == "bool":
-        if raw.lower() not in ("true", "false"):
-            raise ValueError(raw)
-        return raw.lower() == "true"
-    if kind == "int":
-        return int(raw)
-    if kind == "float":
-        try:
-            return float(raw)
-        except ValueError:
-            return raw  # a value with its unit ("40 umol/L"), checked by the patient model
-    return raw
+    The token is opaque (no patient value in the URL), made only by an accepted call, and
+    expires; the answer is sent with `Cache-Control: no-store`.
+    """
+    try:
+        facts = links.unseal(token)
+    except links.LinkExpired:
+        message = (f"this link is unknown or has expired (links work for {links.TTL_S // 60} "
+                   "minutes); open the patient's chart again for a new one")
+        return error_response(404, [("token", message)], headers=NO_STORE)
+    try:
+        patient = parse_patient(facts)
+    except InvalidInput as exc:  # only if the vocabulary changed since the link was made
+        problems: list[FieldError] = exc.errors
+        return error_response(422, [(e.field, e.message) for e in problems], headers=NO_STORE)
+    body = await _state(request.app).assessor.assess(patient)
+    return JSONResponse(body, headers=NO_STORE)

@@ -5,11 +5,23 @@ from __future__ import annotations
 import json
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from livertx.cli.common import GUIDELINE_HELP, console, fail, guarded, pick_pack, read_json
+from livertx.cli.common import (
+    GUIDELINE_HELP,
+    OutputFormat,
+    console,
+    fail,
+    guarded,
+    new_typer,
+    pick_pack,
+    read_json,
+)
+
+if TYPE_CHECKING:
+    from livertx.knowledge.pack import Pack
 
 
 class Format(str, Enum):
@@ -20,6 +32,14 @@ class Format(str, Enum):
     markdown = "markdown"
     html = "html"
     cds = "cds"
+
+
+class DocFormat(str, Enum):
+    """What `livertx explain` can print."""
+
+    text = "text"
+    json = "json"
+    markdown = "markdown"
 
 
 def _print_markdown(text: str) -> None:
@@ -33,8 +53,10 @@ def _print_json(data: Any) -> None:
 
 
 def assess_command(
-    source: str = typer.Argument(..., metavar="FILE|-", help="Patient JSON (vocabulary keys), "
-                                 "or a FHIR R4 Bundle with --fhir; '-' reads standard input."),
+    sources: list[str] = typer.Argument(..., metavar="FILE", help="Patient JSON "
+                                        "(vocabulary keys), or a FHIR R4 Bundle with --fhir; "
+                                        "'-' reads standard input. Several files give one "
+                                        "report each (a JSON array with --format json or cds)."),
     format: Format = typer.Option(Format.text, "--format", "-f",
                                   help="text, json, markdown, html (a page to print) or cds "
                                   "(CDS Hooks cards)"),
@@ -42,26 +64,48 @@ def assess_command(
     pack_path: Path | None = typer.Option(None, "--pack", help="A knowledge pack folder."),
     guideline: str = typer.Option("acs-2017", "--guideline", help=GUIDELINE_HELP),
 ) -> None:
-    """Assess one patient: category, every option's fit, reasons, what is missing."""
+    """Assess patients: category, every option's fit, reasons, what is missing."""
+    if sources.count("-") > 1:
+        fail("'-' (standard input) can be given only once")
+    if format is Format.html and len(sources) > 1:
+        fail("--format html makes one page: give one file (or use markdown for several)")
+    pack = pick_pack(guideline, pack_path)
+    where = len(sources) > 1
+    # Every file is read and assessed before anything is printed: a bad file stops the
+    # command with its name, and no partial output is left behind.
+    results = [_assess_file(source, fhir, pack, source if where else None) for source in sources]
+    from livertx.render.registry import render
+
+    if format is Format.text:  # to the terminal through Rich itself (its width, colours)
+        for index, (source, result) in enumerate(zip(sources, results, strict=True)):
+            if where:
+                console().rule(f"[bold]{source}[/] ({index + 1} of {len(sources)})")
+            _print_markdown(render("markdown", result, pack))
+    elif format in (Format.json, Format.cds) and where:
+        documents = [json.loads(render(format.value, result, pack)) for result in results]
+        _print_json(documents)
+    elif format is Format.markdown and where:
+        typer.echo("\n\n---\n\n".join(f"File: `{source}`\n\n{render('markdown', result, pack)}"
+                                       for source, result in zip(sources, results, strict=True)))
+    else:
+        typer.echo(render(format.value, results[0], pack))
+
+
+def _assess_file(source: str, fhir: bool, pack: Pack, where: str | None) -> dict[str, Any]:
+    """One input file read, mapped (FHIR) and assessed; errors name the file when several."""
     from livertx.engine.assess import assess
 
     data = read_json(source)
-    pack = pick_pack(guideline, pack_path)
     provenance = None
     if fhir:
         from livertx.fhir import bundle_to_patient
 
-        mapped = guarded(lambda: bundle_to_patient(data))
-        data, provenance = mapped.patient, mapped.report()
-    result = guarded(lambda: assess(data, pack))
+        mapped = guarded(lambda: bundle_to_patient(data), where)
+        data, provenance = mapped.valid_patient(), mapped.report()
+    result: dict[str, Any] = guarded(lambda: assess(data, pack), where)
     if provenance is not None:
         result["fhir"] = provenance
-    from livertx.render.registry import render
-
-    if format is Format.text:  # to the terminal through Rich itself (its width, colours)
-        _print_markdown(render("markdown", result, pack))
-    else:
-        typer.echo(render(format.value, result, pack))
+    return result
 
 
 class Ascites(str, Enum):
@@ -75,10 +119,11 @@ class Ascites(str, Enum):
 def child_pugh_command(
     bilirubin: str = typer.Option(..., help="mg/dL, or with a unit: 40umol/L"),
     albumin: str = typer.Option(..., help="g/dL, or with a unit: 30g/L"),
-    inr: float = typer.Option(..., help="INR"),
+    inr: str = typer.Option(..., help="INR"),
     ascites: str = typer.Option(..., help="none, slight (mild), moderate or severe"),
     encephalopathy: str = typer.Option(..., help="none, grade_1_2, grade_3_4, or 0-4"),
-    format: Format = typer.Option(Format.text, "--format", "-f", help="text or json"),
+    format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f",
+                                        help="text or json"),
 ) -> None:
     """The Child-Pugh calculator alone, with each item's points."""
     from livertx.scores.calculator import child_pugh
@@ -86,7 +131,7 @@ def child_pugh_command(
     result = guarded(lambda: child_pugh(bilirubin=_number_or_text(bilirubin),
                                         albumin=_number_or_text(albumin), inr=inr,
                                         ascites=ascites, encephalopathy=encephalopathy))
-    if format is Format.json:
+    if format is OutputFormat.json:
         _print_json(result)
         return
     from rich.table import Table
@@ -94,18 +139,24 @@ def child_pugh_command(
     table = Table(title="Child-Pugh")
     for column in ("item", "value", "points"):
         table.add_column(column)
-    for item, detail in result["items"].items():
-        table.add_row(item, detail["value"], str(detail["points"]))
+    from rich.text import Text
+
+    for item, detail in result["items"].items():  # values as text, never as markup
+        table.add_row(item, Text(str(detail["value"])), str(detail["points"]))
     console().print(table)
     console().print(f"Score [bold]{result['score']}[/], class [bold]{result['class']}[/]")
     console().print(f"[dim]{result['thresholds']}[/]")
 
 
 def _number_or_text(value: str) -> float | str:
+    """A plain decimal as a number, anything else as text (a value with its unit)."""
+    from livertx.numbers import NotANumber, plain_number
+
     try:
-        return float(value)
-    except ValueError:
+        return plain_number(value)
+    except NotANumber:
         return value
+
 
 
 def options_command(
@@ -125,21 +176,31 @@ def options_command(
     console().print(table)
 
 
-def explain_command(option: str = typer.Argument(..., help="An option id (see `livertx options`)"),
-                    format: Format = typer.Option(Format.text, "--format", "-f"),
+def explain_command(option: str = typer.Argument(..., metavar="OPTION",
+                                                help="An option id (see `livertx options`), "
+                                                     "its name, a brand name such as Nexavar, "
+                                                     "or a technique id such as tace; any case."),
+                    format: DocFormat = typer.Option(DocFormat.text, "--format", "-f",
+                                                     help="text, json or markdown"),
                     guideline: str = typer.Option("acs-2017", "--guideline",
                                                   help=GUIDELINE_HELP)) -> None:
     """One option in full: what it involves, side effects, who gives it, when it fits."""
+    import difflib
+
     from livertx.render import option_markdown
 
     pack = pick_pack(guideline)
-    ids = [o.id for o in pack.options]
-    if option not in ids:
-        fail(f"unknown option {option!r}; options are: {', '.join(ids)}")
-    text = option_markdown(option, pack)
-    if format is Format.json:
-        _print_json(pack.option(option).model_dump())
-    elif format is Format.markdown:
+    found = pack.find_option(option)
+    if found is None:
+        ids = [o.id for o in pack.options]
+        close = difflib.get_close_matches(option.lower(), pack.option_words(), n=3, cutoff=0.6)
+        hint = f"did you mean {' or '.join(close)}? " if close else ""
+        fail(f"unknown option {option!r}; {hint}options are: {', '.join(ids)} (brand names and "
+             "technique ids work too)")
+    text = option_markdown(found.id, pack)
+    if format is DocFormat.json:
+        _print_json(found.model_dump())
+    elif format is DocFormat.markdown:
         typer.echo(text)
     else:
         _print_markdown(text)
@@ -155,21 +216,24 @@ def pack_check_command(path: Path | None = typer.Argument(None, help="A pack fol
     problems = check_pack(pack)
     if problems:
         fail("the pack has problems:\n" + "\n".join(f"  {p}" for p in problems))
+    from livertx.knowledge.readability import report
+
     rules = sum(len(t.rules) for t in pack.tables)
     console().print(f"pack {pack.id} {pack.info.version}: ok ({len(pack.sections)} sections, "
               f"{len(pack.options)} options, {len(pack.tables)} tables, {rules} rules)")
+    console().print(report(pack).line(), highlight=False)
 
 
 def register(app: typer.Typer) -> None:
     app.command("assess")(assess_command)
     app.command("options")(options_command)
     app.command("explain")(explain_command)
-    calc = typer.Typer(help="Clinical calculators on their own.", no_args_is_help=True)
+    calc = new_typer(help="Clinical calculators on their own.")
     calc.command("child-pugh")(child_pugh_command)
     from livertx.cli import calc as _calc
 
     _calc.register(calc)
     app.add_typer(calc, name="calc")
-    pack = typer.Typer(help="Knowledge packs.", no_args_is_help=True)
+    pack = new_typer(help="Knowledge packs.")
     pack.command("check")(pack_check_command)
     app.add_typer(pack, name="pack")

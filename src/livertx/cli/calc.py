@@ -6,9 +6,9 @@ from typing import Any
 
 import typer
 
-from livertx.cli.assess import Format
 from livertx.cli.assess import _number_or_text as number_or_text
 from livertx.cli.assess import _print_json as print_json
+from livertx.cli.common import OutputFormat as Format
 from livertx.cli.common import console, guarded
 
 

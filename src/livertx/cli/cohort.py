@@ -37,12 +37,17 @@ def cohort(
     Educational, not medical advice. Bad rows get an `error` and are not assessed; a bad
     file stops before anything is written.
     """
+    from livertx.cohort.io import check_output
     from livertx.cohort.run import run_cohort
+    from livertx.cohort.stopping import run_stoppable
 
-    if summary is not None and summary.suffix.lower() not in (".html", ".htm"):
-        fail(f"--summary {summary}: give a file name ending in .html")
+    if summary is not None:
+        if summary.suffix.lower() not in (".html", ".htm"):
+            fail(f"--summary {summary}: give a file name ending in .html")
+        guarded(lambda: check_output(summary, input_path, output))
     pack = pick_pack(guideline)
-    with _progress() as step:
+
+    def run(step: Any) -> Any:
         result = guarded(lambda: run_cohort(input_path, output, engine=engine, mapping=mapping,
                                             units=units, pack=pack, step=step))
         if summary is not None:
@@ -51,10 +56,14 @@ def cohort(
 
             guarded(lambda: write_summary(output, summary, pack, source=str(input_path),
                                           engine=engine))
+        return result
+
+    with _progress() as step:
+        result = run_stoppable(lambda: run(step))
     message = (f"{result.rows} rows: {result.assessed} assessed ({result.open} with the category "
                f"left open), {result.rejected} rejected; {result.seconds:.2f} s with {engine} "
                f"-> {output}")
-    console(stderr=True).print(message, highlight=False)
+    console(stderr=True).print(message, highlight=False, markup=False)  # file names as typed
     if result.rejected:
         console(stderr=True).print(f"{result.rejected} rejected rows: their `error` column "
                                    "names the field and the accepted range.", highlight=False)

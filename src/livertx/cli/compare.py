@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from livertx.cli.assess import Format, _print_json, _print_markdown
+from livertx.cli.assess import DocFormat as Format
+from livertx.cli.assess import _print_json, _print_markdown
 from livertx.cli.common import guarded, read_json
 
 

@@ -14,7 +14,14 @@ def serve_command(host: str = typer.Option("127.0.0.1", help="Address to listen 
     """Start the web app (http://HOST:PORT/). No access log: requests carry patient data."""
     import uvicorn
 
+    from livertx.cli.common import fail
+    from livertx.web.app import ConfigError, Settings
     from livertx.web.csrf import SECRET_ENV
+
+    try:
+        Settings.from_env()  # refuse unsafe settings here, in one line, not in each worker
+    except ConfigError as exc:
+        fail(str(exc))
 
     # One form-token secret for every worker process of this run, so a form rendered by one
     # worker is accepted by another. It lives only in this process tree's environment.

@@ -2,9 +2,10 @@
 
 A source is checked before anything runs: the file exists and is Parquet or CSV, each
 vocabulary column has a usable type, no column takes a name the output writes, and every
-mapped column exists. Problems raise `CohortError` naming the file and column. Output is
-written to a temporary file in the output's folder and renamed into place, so a failed
-run never leaves a partial file behind.
+mapped column exists. Problems raise `CohortError` naming the file and column (and, for a
+CSV value that cannot be read, its line). Output is written to a temporary file in the
+output's folder, given the usual permissions and renamed into place, so a failed or
+interrupted run never leaves a partial file behind (`remove_partials` for a signal).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
@@ -70,6 +72,20 @@ class Source:
         return [c for c in self.columns if c in FIELD_BY_NAME]
 
 
+SNIFF_BYTES = 64 * 1024
+
+
+def _check_text(path: Path) -> None:
+    """A CSV must be text: a NUL byte means a binary file (which Polars reads as 0 rows)."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(SNIFF_BYTES)
+    except OSError as exc:
+        raise CohortError(f"input {path}: cannot be read: {exc.strerror or exc}") from None
+    if b"\x00" in head:
+        raise CohortError(f"input {path}: is a binary file, not a CSV text file")
+
+
 def open_source(path: str | Path, *, mapping: Mapping | None = None, units_si: bool = False,
                 reserved: AbstractSet[str] = frozenset()) -> Source:
     """Check an input file (schema only; values are checked while reading)."""
@@ -77,6 +93,8 @@ def open_source(path: str | Path, *, mapping: Mapping | None = None, units_si: b
     fmt = file_format(path, "input")
     if not path.is_file():
         raise CohortError(f"input {path}: no such file")
+    if fmt == "csv":
+        _check_text(path)
     schema = _raw_schema(path, fmt, mapping)
     raw = tuple(schema)
     columns = list(schema)
@@ -94,7 +112,9 @@ def open_source(path: str | Path, *, mapping: Mapping | None = None, units_si: b
         if spec is None or name in mapped or (units_si and name in SI_FACTORS):
             continue
         if not _ACCEPTS[spec.type](dtype):
-            raise CohortError(f"input {path}: column {name} holds {dtype}; expected "
+            line = first_bad_line(path, name, spec.type, mapping) if fmt == "csv" else None
+            where = f" (first at line {line})" if line else ""
+            raise CohortError(f"input {path}: column {name} holds {dtype}{where}; expected "
                               f"{_TYPE_WORDS[spec.type]} ({spec.accepted})")
     if units_si:
         for name in SI_FACTORS:
@@ -121,6 +141,34 @@ def _raw_schema(path: Path, fmt: str, mapping: Mapping | None) -> dict[str, pl.D
                               f"but {path} has {len(schema)} columns")
         schema = dict(zip(mapping.names, schema.values()))
     return schema
+
+
+def first_bad_line(path: Path, column: str, kind: str, mapping: Mapping | None) -> int | None:
+    """The file line (1 = the header) of the first value of `column` that is not of `kind`."""
+    try:
+        frame = _scan_csv(path, mapping, {}).collect_schema()
+        text = _scan_csv(path, mapping, {n: pl.String() for n in frame.names()})
+        value = pl.col(column).str.strip_chars()
+        if kind == "bool":
+            bad = ~value.str.to_lowercase().is_in(["true", "false"])
+        else:
+            bad = value.cast(_CSV_TYPES[kind], strict=False).is_null()
+        found = (text.with_row_index("livertx_row").filter(value.is_not_null() & (value != "") & bad)
+                 .select("livertx_row").head(1).collect())
+    except (pl.exceptions.PolarsError, OSError):
+        return None
+    return int(found["livertx_row"][0]) + 2 if found.height else None
+
+
+def with_line(source: Source, exc: CohortError) -> CohortError:
+    """The error, naming the CSV line of the first unreadable value when it is about one."""
+    if source.format != "csv" or "could not parse" not in str(exc) or source.mapping is not None:
+        return exc
+    for name in source.vocabulary_columns():
+        line = first_bad_line(source.path, name, FIELD_BY_NAME[name].type, None)
+        if line:
+            return CohortError(f"{exc} (column {name}, line {line})")
+    return exc
 
 
 def _first_line(exc: BaseException) -> str:
@@ -237,22 +285,83 @@ def scan_raw(source: Source) -> pl.LazyFrame:
     return frame
 
 
+_PARTIALS: set[Path] = set()
+_PARTIALS_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def partial_file(path: Path) -> Iterator[Path]:
+    """Registers a file being written, so a signal can remove it (`remove_partials`)."""
+    with _PARTIALS_LOCK:
+        _PARTIALS.add(path)
+    try:
+        yield path
+    finally:
+        with _PARTIALS_LOCK:
+            _PARTIALS.discard(path)
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+
+
+def remove_partials() -> None:
+    """Delete every partly written file (from a signal handler, before exiting)."""
+    for path in list(_PARTIALS):
+        with contextlib.suppress(OSError):
+            path.unlink()
+
+
+def _usual_mode(path: Path) -> int:
+    """An existing output's mode, else what a new file gets under the umask (not 0600)."""
+    with contextlib.suppress(OSError):
+        return path.stat().st_mode & 0o7777
+    with _PARTIALS_LOCK:
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return 0o666 & ~mask
+
+
+def check_output(path: Path, *inputs: Path) -> None:
+    """An output must be a writable file path in an existing folder, and none of the inputs."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise CohortError(f"output {path}: is a folder; give a file name")
+    if not folder.is_dir():
+        raise CohortError(f"output {path}: folder {folder} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise CohortError(f"output {path}: cannot write in folder {folder} (permission denied)")
+    for other in inputs:
+        same = path.resolve() == other.resolve()
+        with contextlib.suppress(OSError):
+            same = same or os.path.samefile(path, other)
+        if same:
+            raise CohortError(f"output {path}: is the same file as {other}; writing it would "
+                              "replace the input. Choose another output name")
+
+
 @contextlib.contextmanager
 def atomic_output(path: str | Path) -> Iterator[Path]:
     """A temporary path in the output's folder, renamed to `path` only on success."""
     path = Path(path)
+    check_output(path)
     folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise CohortError(f"output {path}: folder {folder} does not exist")
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
-    os.close(handle)
-    temp = Path(temporary)
     try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
+    except OSError as exc:
+        raise CohortError(f"output {path}: cannot write in {folder}: {exc.strerror}") from None
+    os.close(handle)
+    with partial_file(Path(temporary)) as temp:
         yield temp
-        os.replace(temp, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            temp.unlink()
+        try:
+            os.chmod(temp, _usual_mode(path))
+            os.replace(temp, path)
+        except OSError as exc:
+            raise CohortError(f"output {path}: cannot be written: {exc.strerror}") from None
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write a text file by replacing it: a symlink at `path` is replaced, never followed."""
+    with atomic_output(path) as temporary:
+        temporary.write_text(text, encoding="utf-8")
 
 
 def for_csv(frame: pl.LazyFrame) -> pl.LazyFrame:
@@ -263,5 +372,6 @@ def for_csv(frame: pl.LazyFrame) -> pl.LazyFrame:
          if isinstance(t, pl.List)])
 
 
-__all__ = ["LIST_SEPARATOR", "Source", "atomic_output", "check_mapped_values", "file_format",
-           "for_csv", "open_source", "scan", "scan_raw"]
+__all__ = ["LIST_SEPARATOR", "Source", "atomic_output", "check_mapped_values", "check_output",
+           "file_format", "for_csv", "open_source", "partial_file", "remove_partials", "scan",
+           "scan_raw", "with_line", "write_text_atomic"]

@@ -28,10 +28,12 @@ from livertx.cohort.plan import CANDIDATES, ERROR, KEY, MISSING, CohortPlan
 from livertx.cohort.polars_engine import (
     CHECKS,
     ORIGINAL,
+    agree_over_candidates,
     assess_category,
     assess_options,
-    assess_rows,
+    finish,
     normalise,
+    with_candidates,
 )
 from livertx.engine.hit_policy import decision_column
 from livertx.knowledge.pack import Pack
@@ -68,8 +70,11 @@ def run_polars(source: io.Source, temporary: Path, out_format: str, plan: Cohort
                         .select(needed).collect(engine="streaming"))
                 with clock("candidates"):
                     candidates = lookup.update(assessed)
-                with clock("assess"):
-                    output = assess_rows(assessed, plan, candidates, columns)
+                with clock("agree"):
+                    agreed = agree_over_candidates(
+                        with_candidates(assessed.lazy(), candidates).collect(), plan)
+                with clock("finish"):
+                    output = finish(agreed.lazy(), plan, columns).collect()
                 with clock("write"):
                     if pending is not None:
                         pending.result()
@@ -87,7 +92,8 @@ class _Clock:
     """Seconds spent per phase, summed over the slices (`result.timings`)."""
 
     def __init__(self) -> None:
-        self.seconds = {"read": 0.0, "assess": 0.0, "candidates": 0.0, "write": 0.0}
+        self.seconds = {"read": 0.0, "assess": 0.0, "candidates": 0.0, "agree": 0.0,
+                        "finish": 0.0, "write": 0.0}
 
     @contextlib.contextmanager
     def __call__(self, phase: str) -> Iterator[None]:

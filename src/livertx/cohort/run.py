@@ -56,20 +56,24 @@ def run_cohort(input_path: str | Path, output_path: str | Path, *, engine: str =
     plan = build_plan(pack)
     out_path = Path(output_path)
     out_format = io.file_format(out_path, "output")
+    io.check_output(out_path, Path(input_path), *([Path(mapping)] if mapping else []))
     step("checking the input")
     source = io.open_source(input_path, mapping=load_mapping(mapping) if mapping else None,
                             units_si=units == "si", reserved=reserved_columns(pack))
     io.check_mapped_values(source)
     result = CohortResult(out_path, engine)
     with io.atomic_output(out_path) as temporary:
-        if engine == "polars":
-            from livertx.cohort.polars_run import run_polars
+        try:
+            if engine == "polars":
+                from livertx.cohort.polars_run import run_polars
 
-            run_polars(source, temporary, out_format, plan, pack, step, result)
-        else:
-            from livertx.cohort.sql_run import run_sql
+                run_polars(source, temporary, out_format, plan, pack, step, result)
+            else:
+                from livertx.cohort.sql_run import run_sql
 
-            run_sql(engine, source, temporary, out_format, plan, pack, step, result, spark)
+                run_sql(engine, source, temporary, out_format, plan, pack, step, result, spark)
+        except CohortError as exc:
+            raise io.with_line(source, exc) from None
         step("counting")
         _count(temporary, out_format, result)
     result.seconds = time.perf_counter() - started

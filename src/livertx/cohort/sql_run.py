@@ -25,12 +25,13 @@ from livertx.cohort import io, sql
 from livertx.cohort.candidates import candidates_for_keys
 from livertx.cohort.errors import CohortError
 from livertx.cohort.plan import CANDIDATES, KEY, CohortPlan
-from livertx.cohort.polars_engine import agree_over_candidates, finish
+from livertx.cohort.polars_engine import ORIGINAL, agree_over_candidates, finish
 from livertx.cohort.polars_run import _writer
 from livertx.knowledge.pack import Pack
 from livertx.vocabulary import FIELD_BY_NAME
 
 DUCKDB_BATCH_ROWS = 131_072  # rows per Arrow batch from DuckDB: small batches bound memory
+ROW = "livertx_input_row"  # the input's row number, to keep its order (never written)
 _DUCK_CSV_TYPES = {"int": "BIGINT", "float": "DOUBLE", "bool": "BOOLEAN", "enum": "VARCHAR"}
 
 
@@ -54,15 +55,12 @@ def _prepared(source: io.Source, folder: Path) -> Iterator[tuple[Path, str]]:
         return
     handle, name = tempfile.mkstemp(prefix=".livertx-mapped.", suffix=".parquet", dir=folder)
     os.close(handle)
-    try:
+    with io.partial_file(Path(name)):
         try:
             io.scan(source).sink_parquet(name)
         except pl.exceptions.PolarsError as exc:
             raise CohortError(f"input {source.path}: {_first_line(exc)}") from None
         yield Path(name), "parquet"
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(name)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -99,7 +97,11 @@ def _run_duckdb(path: Path, fmt: str, columns: list[str], temporary: Path, out_f
         con.register("livertx_candidates", candidates)
         step("assessing and writing")
         t2 = time.perf_counter()
-        query = sql.cohort_query(plan, source, columns, "livertx_candidates")
+        # The join with the candidates does not keep the input's order: number the rows as
+        # read and sort on that number at the end (DuckDB sorts out of core).
+        numbered = f"(SELECT *, row_number() OVER () AS {sql.quote(ROW)} FROM {source})"
+        query = sql.cohort_query(plan, numbered, [*columns, ROW], "livertx_candidates")
+        query = f"SELECT * FROM ({query}) ORDER BY {sql.quote(ORIGINAL + ROW)}"
         try:
             relation = con.sql(query)
             assert relation is not None  # a SELECT always gives a relation
@@ -108,8 +110,8 @@ def _run_duckdb(path: Path, fmt: str, columns: list[str], temporary: Path, out_f
                 for batch in reader:
                     frame = pl.from_arrow(batch)
                     assert isinstance(frame, pl.DataFrame)
-                    write(finish(agree_over_candidates(frame, plan).lazy(), plan, columns)
-                          .collect())
+                    write(finish(agree_over_candidates(frame, plan).lazy(), plan,
+                                 [*columns, ROW]).drop(ROW).collect())
         except duckdb.Error as exc:
             raise CohortError(f"input {path}: {_first_line(exc)}") from None
         result.timings.update(keys=t1 - t0, candidates=t2 - t1,

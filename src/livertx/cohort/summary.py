@@ -116,7 +116,9 @@ def write_summary(output: Path, report: Path, pack: Pack, *, source: str = "",
     ]
     charts = [fig.to_html(full_html=False, include_plotlyjs=(i == 0), config={"responsive": True})
               for i, fig in enumerate(figures)]
-    report.write_text(_page(stats, charts, pack, source, engine), encoding="utf-8")
+    from livertx.cohort.io import write_text_atomic
+
+    write_text_atomic(report, _page(stats, charts, pack, source, engine))
     return stats
 
 

@@ -6,7 +6,8 @@
     mapped.report()     # patient, provenance, ignored resources, HCC condition
 """
 
-from livertx.fhir.mapping import MappedPatient, bundle_to_patient
-from livertx.fhir.read import BundleError
+from livertx.fhir.mapping import MappedPatient, bundle_to_patient, map_entries
+from livertx.fhir.read import BundleError, resource_entries, resource_model
 
-__all__ = ["BundleError", "MappedPatient", "bundle_to_patient"]
+__all__ = ["BundleError", "MappedPatient", "bundle_to_patient", "map_entries", "resource_entries",
+           "resource_model"]

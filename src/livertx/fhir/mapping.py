@@ -11,6 +11,11 @@ Rules (documented in docs/cds-hooks.md and tested in tests/test_fhir.py):
 - Conditions (or finding Observations): HCC presence (and recurrence), cirrhosis, ascites,
   hepatic encephalopathy. A refuted condition means absent; unconfirmed, inactive or
   entered-in-error ones are ignored.
+- One patient: the Patient resource (or, in CDS, the context's patient) is the subject;
+  a resource is used only when its `subject` is exactly that reference (or the Patient
+  entry's fullUrl). Without a Patient resource the subjects must all be the same one.
+- A value dated in the future is ignored (reported); values of the same field at the same
+  time that disagree are a conflict: the field stays unknown and each is reported.
 What the bundle does not say stays unknown.
 """
 
@@ -19,7 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from livertx.errors import InvalidInput
@@ -34,10 +39,11 @@ from livertx.fhir.read import (
     parse_bundle,
     text_of,
 )
-from livertx.patient import parse_patient
+from livertx.patient import Patient, parse_patient
 from livertx.vocabulary import FIELD_BY_NAME
 
 EPOCH = datetime(1, 1, 1, tzinfo=UTC)
+FUTURE_SLACK = timedelta(days=1)  # a date-only value written in another time zone
 USABLE_OBSERVATION = ("final", "amended", "corrected", "preliminary")
 ACTIVE = ("active", "recurrence", "relapse")
 _CATEGORY = re.compile(r"^(?:y?[cpar])?([TNM])(.*)$", re.IGNORECASE)
@@ -89,6 +95,13 @@ class MappedPatient:
     has_hcc: bool
     hcc: str | None = None
     patient_ref: str | None = None
+    parsed: Patient | None = None  # the validated patient (set once, by bundle_to_patient)
+
+    def valid_patient(self) -> Patient:
+        """The patient as validated while mapping (no second parse)."""
+        if self.parsed is None:
+            self.parsed = parse_patient(self.patient)
+        return self.parsed
 
     def report(self) -> dict[str, Any]:
         """JSON-able summary: mapped patient, provenance per field, ignored resources."""
@@ -115,51 +128,75 @@ class _Collector:
         self.ignored.setdefault(ref, reason)
 
 
-def bundle_to_patient(bundle_json: Any, *, strict: bool = True) -> MappedPatient:
+def bundle_to_patient(bundle_json: Any, *, strict: bool = True,
+                      patient: str | None = None) -> MappedPatient:
     """Map a FHIR R4 Bundle (collection, searchset or transaction) to the vocabulary.
 
     Raises BundleError (a FhirError) for a malformed bundle, and, when `strict`, for an
     unknown unit or a value the vocabulary rejects (naming the resource it came from).
     With `strict=False` (the CDS service) such values are left unknown and listed in
-    `ignored`, so one odd lab does not hide the rest of the record.
+    `ignored`, so one odd lab does not hide the rest of the record. `patient` ("Patient/id",
+    the CDS context) names the one patient the record must be about.
     """
-    items = entries(parse_bundle(bundle_json))
-    subject = _subject(items)
+    return map_entries(entries(parse_bundle(bundle_json)), strict=strict, patient=patient)
+
+
+def map_entries(items: list[Entry], *, strict: bool = True,
+                patient: str | None = None) -> MappedPatient:
+    """`bundle_to_patient` for resources already read (see fhir.read.resource_entries)."""
+    subject, aliases = _subject(items, patient)
     found = _Collector(strict=strict)
     for item in items:
         if item.type == "Patient":
             found.ignore(item.ref, "identifies the patient; livertx uses no demographics")
-        elif not _about(item.resource, subject):
-            found.ignore(item.ref, f"about another subject than {subject}")
+        elif not _reference(item.resource):
+            found.ignore(item.ref, "does not say which patient it is about (no subject "
+                                   "reference); not used")
+        elif _reference(item.resource) not in aliases:
+            found.ignore(item.ref, f"about another subject ({_reference(item.resource)}) than "
+                                   f"{subject}; not used")
         elif item.type == "Observation":
             _observation(item, found)
         elif item.type == "Condition":
             _condition(item, found)
         else:
             found.ignore(item.ref, f"resource type {item.type} is not used by livertx")
-    patient, provenance = _choose(found)
+    values, provenance = _choose(found)
     hcc = found.hcc[0].ref if found.hcc else None
-    mapped = MappedPatient(patient, provenance, found.ignored, bool(found.hcc), hcc, subject)
-    _validate(mapped, strict)
+    mapped = MappedPatient(values, provenance, found.ignored, bool(found.hcc), hcc, subject)
+    mapped.parsed = _validate(mapped, strict)
     return mapped
 
 
 # --- subject -------------------------------------------------------------------------------
 
-def _subject(items: list[Entry]) -> str | None:
-    ids = {f"Patient/{e.resource.id}" if e.resource.id else e.ref
-           for e in items if e.type == "Patient"}
+def _subject(items: list[Entry], wanted: str | None) -> tuple[str | None, set[str]]:
+    """The one patient's reference and the exact references that name it."""
+    patients = [e for e in items if e.type == "Patient"]
+    ids = {f"Patient/{e.resource.id}" if e.resource.id else e.ref for e in patients}
     if len(ids) > 1:
         raise BundleError("bundle", "holds more than one Patient (" + ", ".join(sorted(ids))
                           + "); send one patient's record")
-    return next(iter(ids), None)
+    if wanted is not None and ids and ids != {wanted}:
+        raise BundleError(next(iter(ids)), f"is not the patient in context ({wanted}); the record "
+                          "sent is another patient's")
+    subject = wanted or next(iter(ids), None)
+    if subject is None:
+        named = {_reference(e.resource) for e in items} - {None}
+        if len(named) > 1:
+            raise BundleError("bundle", "refers to more than one patient ("
+                              + ", ".join(sorted(str(n) for n in named))
+                              + ") and holds no Patient resource; send one patient's record")
+        subject = next(iter(named), None)
+    aliases = {subject} if subject else set()
+    aliases |= {f"Patient/{e.resource.id}" for e in patients if e.resource.id}
+    aliases |= {e.full_url for e in patients if e.full_url}
+    return subject, {a for a in aliases if a}
 
 
-def _about(resource: Any, subject: str | None) -> bool:
+def _reference(resource: Any) -> str | None:
     ref = getattr(resource, "subject", None)
-    if subject is None or ref is None or not ref.reference:
-        return True
-    return bool(ref.reference == subject or ref.reference.endswith("/" + subject))
+    return ref.reference if ref is not None and ref.reference else None
 
 
 # --- observations --------------------------------------------------------------------------
@@ -392,11 +429,28 @@ def _choose(found: _Collector) -> tuple[dict[str, Any], dict[str, dict[str, Any]
     patient: dict[str, Any] = {}
     provenance: dict[str, dict[str, Any]] = {}
 
+    now = datetime.now(UTC) + FUTURE_SLACK
+
     def take(candidates: list[Finding], name: str) -> Finding | None:
-        if not candidates:
+        current = []
+        for finding in candidates:
+            if finding.when.at is not None and finding.when.at > now:
+                found.ignore(finding.ref, f"{name}: dated {finding.when.text}, in the future; "
+                                          "not used")
+            else:
+                current.append(finding)
+        if not current:
             return None
-        ordered = sorted(candidates, key=Finding.order)
+        ordered = sorted(current, key=Finding.order)
         latest = ordered[-1]
+        rivals = [f for f in ordered if f.order() == latest.order() and f.value != latest.value]
+        if rivals:
+            same = [f for f in ordered if f.order() == latest.order()]
+            refs = ", ".join(f"{f.ref} says {f.shown}" for f in same)
+            for f in same:
+                found.ignore(f.ref, f"{name}: conflicting values of the same time ({refs}); "
+                                    "left unknown")
+            return None
         for older in ordered[:-1]:
             why = ("pathological staging of the same date is preferred"
                    if older.when.at == latest.when.at else "a more recent value is used")
@@ -417,6 +471,11 @@ def _choose(found: _Collector) -> tuple[dict[str, Any], dict[str, dict[str, Any]
 
 def _largest(found: _Collector, patient: dict[str, Any], provenance: dict[str, Any]) -> None:
     """The largest tumour measured on the most recent date of measurement."""
+    now = datetime.now(UTC) + FUTURE_SLACK
+    for f in found.sizes:
+        if f.when.at is not None and f.when.at > now:
+            found.ignore(f.ref, f"tumour size: dated {f.when.text}, in the future; not used")
+    found.sizes = [f for f in found.sizes if f.when.at is None or f.when.at <= now]
     if not found.sizes:
         return
     latest_day = max((f.when.at or EPOCH).date() for f in found.sizes)
@@ -503,12 +562,12 @@ def _stage_group(stage: Finding, found: _Collector,
 
 # --- validation ------------------------------------------------------------------------------
 
-def _validate(mapped: MappedPatient, strict: bool) -> None:
-    """Reject values the vocabulary refuses, naming the resource they came from."""
+def _validate(mapped: MappedPatient, strict: bool) -> Patient:
+    """The validated patient; values the vocabulary refuses are errors naming their resource
+    (or, not strict, dropped and reported)."""
     for _ in range(len(mapped.patient) + 1):
         try:
-            parse_patient(mapped.patient)
-            return
+            return parse_patient(mapped.patient)
         except InvalidInput as exc:
             first = exc.errors[0]
             name = first.field.split(".")[0]
@@ -520,3 +579,4 @@ def _validate(mapped: MappedPatient, strict: bool) -> None:
             mapped.patient.pop(name)
             mapped.provenance.pop(name, None)
             mapped.ignored[where] = f"{name}{label}: {first.message}"
+    return parse_patient(mapped.patient)

@@ -33,6 +33,7 @@ class Entry:
 
     ref: str
     resource: Any  # a fhir.resources R4B model
+    full_url: str | None = None
 
     @property
     def type(self) -> str:
@@ -61,6 +62,42 @@ def parse_bundle(data: Any) -> Any:
     return bundle
 
 
+def resource_model(data: Any) -> Any:
+    """One resource (a JSON object) as its R4B model, or BundleError naming it."""
+    from fhir.resources.R4B import get_fhir_model_class
+
+    if not isinstance(data, dict):
+        raise BundleError("resource", "expected a JSON object (a FHIR resource)")
+    kind = data.get("resourceType")
+    name = f"{kind}/{data.get('id')}" if data.get("id") else f"a {kind} resource"
+    try:
+        model = get_fhir_model_class(str(kind))
+    except (KeyError, ValueError, AttributeError):
+        raise BundleError(name, f"unknown FHIR resource type {kind!r}") from None
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise BundleError(name, "not a valid FHIR R4 resource: " + _summary(exc)) from None
+    except Exception as exc:  # noqa: BLE001 - any parser failure is the record's fault, not a 500
+        raise BundleError(name, f"not a valid FHIR R4 resource ({type(exc).__name__}: "
+                                f"{exc})") from None
+
+
+def resource_entries(resources: list[Any], model: Any = resource_model) -> list[Entry]:
+    """Entries of loose resources (a CDS prefetch), each validated by `model` (which may
+    remember resources it has seen); Bundles among them are flattened."""
+    out: list[Entry] = []
+    for i, data in enumerate(resources):
+        resource = model(data)
+        kind = resource.get_resource_type()
+        if kind == "Bundle":
+            out += entries(resource, f"resource[{i}].entry")
+            continue
+        rid = getattr(resource, "id", None)
+        out.append(Entry(f"{kind}/{rid}" if rid else f"resource[{i}] {kind}", resource))
+    return out
+
+
 def _summary(exc: ValidationError) -> str:
     parts = []
     for err in exc.errors()[:MAX_ERRORS_SHOWN]:
@@ -84,7 +121,7 @@ def entries(bundle: Any, prefix: str = "entry") -> list[Entry]:
         rid = getattr(resource, "id", None)
         name = (f"{resource.get_resource_type()}/{rid}" if rid
                 else entry.fullUrl or f"{prefix}[{i}] {resource.get_resource_type()}")
-        out.append(Entry(str(name), resource))
+        out.append(Entry(str(name), resource, entry.fullUrl))
     return out
 
 

@@ -62,6 +62,7 @@ class Option(_Open):
     id: str
     name: str
     group: str
+    brands: list[str] = []  # brand names a person may know the drug by (`livertx explain`)
     source: str
     summary: Sourced
     goal: Sourced | None = None
@@ -86,6 +87,31 @@ class Category(_Open):
     # Said beside this group when it is one of several possible: a route to it that the
     # listed requirements do not show (a qualifier that is presumed false unless stated).
     candidate_note: CandidateNote | None = None
+    # Where a page lists this group among those a person could still be in (the most
+    # treatable first), and the few words that head its column in the table of options.
+    display_order: int | None = None
+    short_name: str | None = None
+
+
+class GlossaryTerm(_Strict):
+    """A medical word, other forms of it, and a plain explanation (glossary.yaml)."""
+
+    term: str
+    also: list[str] = []
+    explanation: str
+    source: str
+    readability_note: str | None = None
+
+    @property
+    def anchor(self) -> str:
+        """The id of its entry on /glossary."""
+        return "term-" + "-".join("".join(c if c.isalnum() else " " for c in self.term.lower())
+                                  .split())
+
+    def matches(self, word: str) -> bool:
+        """Whether `word` names this entry (any case, its term or another form)."""
+        wanted = " ".join(word.lower().split())
+        return wanted in (self.term.lower(), *(a.lower() for a in self.also))
 
 
 class Reference(_Open):
@@ -113,6 +139,7 @@ class Rule(_Strict):
     source: str
     techniques: list[str] | None = None
     first: bool = False
+    readability_note: str | None = None  # why `reason` reads above grade 10 (readability.py)
 
 
 class Note(_Strict):
@@ -124,6 +151,7 @@ class Note(_Strict):
     note: str
     source: str
     fits: list[Fit] | None = None  # shown only beside these fits (default: any)
+    readability_note: str | None = None  # why `note` reads above grade 10 (readability.py)
 
 
 class SafetyNote(_Strict):
@@ -134,6 +162,7 @@ class SafetyNote(_Strict):
     text: str
     reference: str
     date: str
+    readability_note: str | None = None  # why `text` reads above grade 10 (readability.py)
 
 
 class DecisionTable(_Strict):

@@ -13,6 +13,7 @@ from livertx.errors import PackError
 from livertx.knowledge.model import (
     Category,
     DecisionTable,
+    GlossaryTerm,
     Option,
     PackInfo,
     Reference,
@@ -41,6 +42,7 @@ class Pack:
     category_table: DecisionTable
     option_tables: dict[str, DecisionTable]
     safety_notes: list[SafetyNote] = field(default_factory=list)
+    glossary: list[GlossaryTerm] = field(default_factory=list)
     _cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -63,11 +65,37 @@ class Pack:
                 return category
         raise KeyError(category_id)
 
+    def display_rank(self, category_id: str) -> int:
+        """Where a page lists this category among several (its `display_order`, else its
+        place in categories.yaml): the most treatable first, as the pack declares."""
+        for index, category in enumerate(self.categories):
+            if category.id == category_id:
+                order = category.display_order
+                return order if order is not None else len(self.categories) + index
+        raise KeyError(category_id)
+
     def topic(self, topic_id: str) -> Topic:
         for topic in self.topics:
             if topic.id == topic_id:
                 return topic
         raise KeyError(topic_id)
+
+    def find_option(self, word: str) -> Option | None:
+        """The option `word` names, in any case: its id, its name, a brand name of the drug
+        (options.yaml `brands`) or the id of one of its techniques (`tace`)."""
+        wanted = " ".join(word.lower().replace("-", " ").replace("_", " ").split())
+        for option in self.options:
+            if wanted in _option_words(option):
+                return option
+        return None
+
+    def option_words(self) -> list[str]:
+        """Every word `find_option` knows (for suggestions)."""
+        return [w for option in self.options for w in sorted(_option_words(option))]
+
+    def glossary_term(self, word: str) -> GlossaryTerm | None:
+        """The glossary entry `word` names (any case, the term or another form), if any."""
+        return next((t for t in self.glossary if t.matches(word)), None)
 
     def cite(self, source: str) -> dict[str, str | None]:
         """A source id resolved to a title (section) or citation (reference)."""
@@ -77,6 +105,11 @@ class Pack:
                     "reviewed": section.last_medical_review, "revised": section.last_revised}
         reference = self.references[source]
         return {"id": source, "title": reference.citation, "url": reference.url}
+
+
+def _option_words(option: Option) -> set[str]:
+    words = {option.id, option.name, *option.brands, *(t.id for t in option.techniques)}
+    return {" ".join(w.lower().replace("-", " ").replace("_", " ").split()) for w in words}
 
 
 def _read(path: Path) -> Any:
@@ -137,13 +170,17 @@ def read_pack(path: Path) -> Pack:
     safety = ([_build(safety_file, SafetyNote, n, f"safety note {i}")
                for i, n in enumerate(_items(safety_file, "safety_notes"))]
               if safety_file.exists() else [])
+    glossary_file = path / "glossary.yaml"
+    glossary = ([_build(glossary_file, GlossaryTerm, t, f"term {i}")
+                 for i, t in enumerate(_items(glossary_file, "glossary"))]
+                if glossary_file.exists() else [])
     order = [o.id for o in options]
     option_tables = dict(sorted(option_tables.items(),
                                 key=lambda kv: order.index(kv[0]) if kv[0] in order else 999))
     return Pack(path=path, info=info, sections={s.id: s for s in sections}, options=options,
                 categories=categories, topics=topics,
                 references={r.key: r for r in references}, category_table=category_table,
-                option_tables=option_tables, safety_notes=safety)
+                option_tables=option_tables, safety_notes=safety, glossary=glossary)
 
 
 def load_pack(path: Path | str | None = None) -> Pack:

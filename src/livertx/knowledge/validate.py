@@ -56,6 +56,8 @@ def _source_problems(pack: Pack) -> list[str]:
             places.append((f"tables/{_file(table)}: row {row.id}", row.source))
     for note in pack.safety_notes:
         places.append((f"safety.yaml: {note.id}", note.reference))
+    for term in pack.glossary:
+        places.append((f"glossary.yaml: {term.term}", term.source))
     return [f"{where}: source {source!r} is neither a section nor a reference"
             for where, source in places if source not in known]
 
@@ -78,6 +80,9 @@ def _duplicate_problems(pack: Pack) -> list[str]:
         if note.id in seen:
             problems.append(f"safety.yaml: {note.id}: duplicate rule id (also in {seen[note.id]})")
         seen[note.id] = "safety.yaml"
+    words = [w.lower() for t in pack.glossary for w in (t.term, *t.also)]
+    for dup in sorted({w for w in words if words.count(w) > 1}):
+        problems.append(f"glossary.yaml: {dup!r} names more than one entry")
     for kind, ids in (("option", [o.id for o in pack.options]),
                       ("category", [c.id for c in pack.categories]),
                       ("topic", [t.id for t in pack.topics])):
@@ -131,6 +136,10 @@ def _coverage_problems(pack: Pack) -> list[str]:
         if note is not None and note.unless is not None and note.unless not in FIELD_BY_NAME:
             problems.append(f"categories.yaml: {described.id}: candidate_note unless "
                             f"{note.unless!r} is not a vocabulary field")
+    orders = [c.display_order for c in pack.categories]
+    if any(o is not None for o in orders) and (None in orders or len(set(orders)) != len(orders)):
+        problems.append("categories.yaml: display_order must be given once for every category, "
+                        "each a different number")
     for option in pack.options:
         table = pack.option_tables.get(option.id)
         if table is None:

@@ -1,8 +1,16 @@
-"""Words for people: fit names, roles, and values of the vocabulary."""
+"""Words for people: fit names, roles, values of the vocabulary, dates and numbers."""
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from livertx.knowledge.pack import Pack
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")
+_ISO_DATE = re.compile(r"\b((?:19|20)\d\d)-(0[1-9]|1[0-2])(?:-(0[1-9]|[12]\d|3[01]))?\b")
 
 FIT_HEADINGS = {
     "primary": "Main options",
@@ -78,3 +86,34 @@ def ecog_words(value: int | None) -> str:
         return "unknown"
     words = ECOG_WORDS.get(value)
     return f"{value}, {words}" if words else str(value)
+
+
+def plain_number(value: float) -> str:
+    """A measured value at the precision a person reads it: 0.8772 -> "0.88", 3.9 -> "3.9",
+    40.0 -> "40" (two decimals at most, no trailing zeros)."""
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def dates_in_words(text: str) -> str:
+    """ISO dates inside a text, in words: "2017-10-03" -> "October 3, 2017", "2022-03" ->
+    "March 2022" (the guide is American, so the month comes first)."""
+    def words(match: re.Match[str]) -> str:
+        year, month, day = match.group(1), MONTHS[int(match.group(2)) - 1], match.group(3)
+        return f"{month} {int(day)}, {year}" if day else f"{month} {year}"
+
+    return _ISO_DATE.sub(words, str(text))
+
+
+def child_pugh_short(cp: dict[str, Any]) -> str | None:
+    """Child-Pugh as clinicians write it: class and score together ("A5"), or the class
+    alone when the score is not known; None when the class is not known."""
+    if not cp.get("class"):
+        return None
+    return f"{cp['class']}{cp['score']}" if cp.get("score") is not None else str(cp["class"])
+
+
+def candidates_in_display_order(category: dict[str, Any], pack: Pack) -> list[dict[str, Any]]:
+    """The categories a person could still be in, in the pack's display order (the most
+    treatable first), whatever order the engine found them in."""
+    return sorted(category.get("candidates") or [], key=lambda c: pack.display_rank(c["id"]))

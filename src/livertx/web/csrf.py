@@ -23,6 +23,16 @@ SECRET_ENV = "LIVERTX_CSRF_SECRET"  # `livertx serve` sets one for all its worke
 _SECRET = (os.environ.get(SECRET_ENV) or secrets.token_hex(32)).encode("utf-8")
 
 
+def derived_key(purpose: str) -> bytes:
+    """32 bytes for another use of this run's secret (e.g. the CDS result links).
+
+    Not an HMAC of the secret: a form token is one, over a value the browser chooses, so a
+    key made the same way could be obtained as a form token.
+    """
+    return hashlib.sha256(b"livertx derived key\x00" + purpose.encode("utf-8") + b"\x00"
+                          + _SECRET).digest()
+
+
 def _sign(nonce: str) -> str:
     return hmac.new(_SECRET, nonce.encode("utf-8"), hashlib.sha256).hexdigest()
 

@@ -8,7 +8,6 @@ Nothing here decides anything clinical: an empty field stays unknown.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from typing import Any
 
 from livertx import units
 from livertx.errors import FieldError, InvalidInput
+from livertx.numbers import NotANumber, plain_number
 from livertx.patient import Patient, parse_patient
 from livertx.vocabulary import FIELD_BY_NAME, FieldSpec
 
@@ -85,8 +85,8 @@ GROUPS: tuple[Group, ...] = (
           ("fit_for_surgery", "ecog", "transplant_candidate"), ("ecog_due_to_other_illness",)),
     Group("history", "Treatment so far",
           "Whether the cancer came back, and which cancer medicines you have taken.",
-          ("recurrence_site", "sorafenib_status", "prior_systemic", "prior_systemic_outcome"),
-          ("recurrent",)),
+          ("recurrent", "recurrence_site", "sorafenib_status", "prior_systemic",
+           "prior_systemic_outcome")),  # "came back" before "where"
     Group("wishes", "What you want", "Your own wishes count as much as the medical facts.",
           ("wants_treatment",)),
 )
@@ -263,30 +263,38 @@ def _convert(spec: FieldSpec, text: str, data: FormData) -> Any:
     return _number(text, spec)
 
 
+_UNIT_TABLES = {"bilirubin": units.BILIRUBIN_UNITS, "albumin": units.ALBUMIN_UNITS}
+
+
 def _with_unit(spec: FieldSpec, text: str, data: FormData) -> float | str:
+    """A lab value in the unit typed with it ("40 umol/L") or else the one picked; its range
+    is checked, and stated, in that unit."""
     unit_field = UNIT_FIELDS[spec.name]
+    typed = units.split_value(text)
     unit = data.values.get(unit_field, "") or UNITS[spec.name][0]
+    if typed is not None and typed[1] is not None:
+        unit = next((u for u in UNITS[spec.name]
+                     if _unit_key(u) == _unit_key(typed[1])), typed[1])
     if unit not in UNITS[spec.name]:
         raise ValueError(f"unknown unit “{unit}”; choose {' or '.join(UNITS[spec.name])}")
-    number = _number(text, spec, check_range=False)
-    if unit == UNITS[spec.name][0]:
-        _check_range(number, text, spec)
-        return number
-    given = f"{number:g} {unit}"
-    converted = units.to_canonical(given, units.BILIRUBIN_UNITS if spec.name == "bilirubin"
-                                   else units.ALBUMIN_UNITS, spec.unit or "")
-    _check_range(converted, f"{text} {UNIT_WORDS[unit]} (= {converted:.3g} {spec.unit})", spec)
-    return given
+    number = typed[0] if typed is not None else _number(text, spec, check_range=False)
+    factor = _UNIT_TABLES[spec.name][_unit_key(unit)]
+    low, high = spec.minimum or 0.0, spec.maximum or 0.0
+    if not (low <= number * factor <= high):
+        raise ValueError(f"“{text}” is out of range; expected a number at least {low / factor:.3g} "
+                         f"and at most {high / factor:.4g} {UNIT_WORDS[unit]}")
+    return number if factor == 1.0 else f"{number:g} {unit}"
+
+
+def _unit_key(unit: str) -> str:
+    return unit.replace(" ", "").replace("μ", "u").replace("µ", "u").lower()
 
 
 def _number(text: str, spec: FieldSpec, check_range: bool = True) -> float:
-    cleaned = text.replace(",", ".") if text.count(",") == 1 and "." not in text else text
     try:
-        number = float(cleaned)
-    except ValueError:
-        raise ValueError(f"“{text}” is not a number; expected {spec.accepted}") from None
-    if not math.isfinite(number):
-        raise ValueError(f"“{text}” is not a number; expected {spec.accepted}")
+        number = plain_number(text)
+    except NotANumber as exc:
+        raise ValueError(f"“{text}” is not a number{exc.hint}; expected {spec.accepted}") from None
     if check_range:
         _check_range(number, text, spec)
     return number

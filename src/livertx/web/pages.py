@@ -16,6 +16,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException
 
 from livertx.engine.serving import Assessor
 from livertx.knowledge.pack import Pack, load_guideline
@@ -39,6 +40,7 @@ from livertx.web.search import SearchIndex, build_index
 from livertx.web.templating import STATIC_DIR, page_context, templates
 
 NO_STORE = {"Cache-Control": "no-store"}
+MAX_FORM_FIELDS = 200  # the form has ~30 fields and up to 50 tumour rows
 
 
 async def _assess_timed(request: Request, patient: Patient,
@@ -122,6 +124,16 @@ async def about(request: Request, guideline: str | None = None) -> HTMLResponse:
                  references=list(pack.references.values()))
 
 
+@router.get("/glossary", response_class=HTMLResponse)
+async def glossary(request: Request) -> HTMLResponse:
+    """The pack's medical words in plain words, A to Z."""
+    grouped: dict[str, list[Any]] = {}
+    for term in sorted(_pack(request).glossary, key=lambda t: t.term.lower()):
+        grouped.setdefault(term.term[0].upper(), []).append(term)
+    return _page(request, "glossary.html", nav="glossary", grouped=list(grouped.items()),
+                 letters=list(grouped))
+
+
 # --- the assessment ------------------------------------------------------------------------
 
 def _form_page(request: Request, data: FormData, status: int = 200,
@@ -137,12 +149,24 @@ def _form_page(request: Request, data: FormData, status: int = 200,
     return response
 
 
+class FormUnreadable(Exception):
+    """A submission no form of ours can produce (too many fields or files, malformed)."""
+
+
+UNREADABLE = ("This form could not be read (it had more fields than the assessment form has, "
+              "or was malformed). Nothing was kept; please fill it in again.")
+
+
 async def _submitted(request: Request) -> tuple[FormData, bool]:
     """The form as typed, and whether its cross-site token is valid."""
     try:
-        form = await request.form()
+        form = await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
+    except HTTPException as exc:
+        if exc.status_code == 413:
+            raise
+        raise FormUnreadable from None
     except (ValueError, KeyError, AssertionError):
-        return FormData(), False
+        raise FormUnreadable from None
     data = read_form(form.multi_items())
     return data, csrf.is_valid(request, form.get(csrf.FIELD))
 
@@ -154,8 +178,12 @@ EXPIRED = ("For your safety this form had to be checked again (it was open for a
 
 async def _submitted_patient(request: Request) -> tuple[FormData, Patient | None, HTMLResponse]:
     """The submitted form, its patient, and the form page to answer with when there is no
-    patient (403 for a stale token, 422 for bad answers, each with the answers kept)."""
-    data, trusted = await _submitted(request)
+    patient (400 for an unreadable form, 403 for a stale token, 422 for bad answers, the
+    answers kept where there are any)."""
+    try:
+        data, trusted = await _submitted(request)
+    except FormUnreadable:
+        return FormData(), None, _form_page(request, FormData(), status=400, notice=UNREADABLE)
     if not trusted:
         return data, None, _form_page(request, data, status=403, notice=EXPIRED)
     patient = validate(data)
@@ -193,7 +221,10 @@ async def assess_result(request: Request) -> HTMLResponse:
 @router.post("/assess/edit", response_class=HTMLResponse)
 async def assess_edit(request: Request) -> HTMLResponse:
     """The form again, filled with the answers carried by the result page."""
-    data, trusted = await _submitted(request)
+    try:
+        data, trusted = await _submitted(request)
+    except FormUnreadable:
+        return _form_page(request, FormData(), status=400, notice=UNREADABLE)
     return _form_page(request, data, status=200 if trusted else 403,
                       notice=None if trusted else EXPIRED)
 
@@ -201,7 +232,11 @@ async def assess_edit(request: Request) -> HTMLResponse:
 @router.post("/assess.json")
 async def assess_json(request: Request) -> Response:
     """The same assessment as `livertx assess --format json`, as a file to keep."""
-    data, trusted = await _submitted(request)
+    try:
+        data, trusted = await _submitted(request)
+    except FormUnreadable:
+        return JSONResponse({"errors": [{"field": "form", "message": UNREADABLE}]},
+                            status_code=400, headers=NO_STORE)
     if not trusted:
         return JSONResponse({"errors": [{"field": csrf.FIELD, "message": EXPIRED}]},
                             status_code=403, headers=NO_STORE)

@@ -6,6 +6,7 @@ CDS Hooks service, which other clients call without a browser form, are not affe
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from fastapi import FastAPI
@@ -17,13 +18,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; "
                            "img-src 'self' data:; object-src 'none'; frame-ancestors 'none'; "
                            "form-action 'self'; base-uri 'none'")
-# FastAPI's generated API docs load Swagger UI / ReDoc from a CDN with an inline bootstrap
-# script. They show no patient data; everything else keeps the strict policy.
+# The API docs (livertx.api.docs) run Swagger UI / ReDoc from this server's own files; they
+# set styles inline and ReDoc starts a worker from a blob. They show no patient data.
 DOCS_PATHS = ("/docs", "/redoc")
-DOCS_POLICY = ("default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-               "style-src 'self' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
-               "font-src https://fonts.gstatic.com; img-src 'self' data: https://fastapi.tiangolo.com "
-               "https://cdn.redoc.ly; worker-src blob:; frame-ancestors 'none'; base-uri 'none'")
+DOCS_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+               "img-src 'self' data:; worker-src 'self' blob:; object-src 'none'; "
+               "frame-ancestors 'none'; base-uri 'none'")
 
 HEADERS: dict[str, str] = {
     "X-Content-Type-Options": "nosniff",
@@ -58,6 +58,41 @@ class SecurityHeadersMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
+class TooLargeAsJsonMiddleware:
+    """Gives every 413 the documented body, `{"detail": [{"field", "message"}]}`.
+
+    Starlette's body limit answers in plain text (or `{"detail": "..."}` for a streamed
+    body); this rewrites any 413 on its way out, whatever produced it.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.body = json.dumps({"detail": [{"field": "body", "message":
+                                            f"larger than {limit} bytes"}]}).encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        rewriting = False
+
+        async def send_rewritten(message: Message) -> None:
+            nonlocal rewriting
+            if message["type"] == "http.response.start" and message["status"] == 413:
+                rewriting = True
+                headers = MutableHeaders(raw=list(message.get("headers", [])))
+                headers["content-type"] = "application/json"
+                headers["content-length"] = str(len(self.body))
+                await send({**message, "headers": headers.raw})
+                await send({"type": "http.response.body", "body": self.body})
+                return
+            if rewriting:
+                return  # the original 413 body
+            await send(message)
+
+        await self.app(scope, receive, send_rewritten)
+
+
 def install_security(app: FastAPI, settings: Any) -> None:
     """Cap request bodies at `settings.max_body_bytes` (413) and add the security headers.
 
@@ -66,4 +101,5 @@ def install_security(app: FastAPI, settings: Any) -> None:
     the 413 carries the headers too.
     """
     app.add_middleware(RequestBodyLimitMiddleware, max_body_size=int(settings.max_body_bytes))
+    app.add_middleware(TooLargeAsJsonMiddleware, limit=int(settings.max_body_bytes))
     app.add_middleware(SecurityHeadersMiddleware)

@@ -12,7 +12,13 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from livertx.knowledge.pack import Pack
-from livertx.render.labels import FIT_HEADINGS, FIT_WORDS, requirement_words, value_words
+from livertx.render.labels import (
+    FIT_HEADINGS,
+    FIT_WORDS,
+    dates_in_words,
+    requirement_words,
+    value_words,
+)
 from livertx.vocabulary import FIELD_BY_NAME
 
 HERE = Path(__file__).parent
@@ -26,6 +32,7 @@ _env = Environment(loader=FileSystemLoader(TEMPLATES_DIR),
 _env.globals.update(FIELDS=FIELD_BY_NAME, FIT_HEADINGS=FIT_HEADINGS, FIT_WORDS=FIT_WORDS,
                     requirement_words=requirement_words, value_words=value_words)
 _env.filters["anchor"] = lambda text: str(text).replace("/", "-")
+_env.filters["date_words"] = dates_in_words
 _env.filters["sentence"] = lambda text: str(text)[:1].upper() + str(text)[1:]
 
 templates = Jinja2Templates(env=_env)

@@ -40,6 +40,18 @@
       var hint = document.querySelector(".no-js-hint");
       if (hint) { hint.hidden = true; }
     }
+    // A main option's details are part of the handout: open them while printing.
+    var opened = [];
+    window.addEventListener("beforeprint", function () {
+      document.querySelectorAll("details.print-open:not([open])").forEach(function (d) {
+        d.open = true;
+        opened.push(d);
+      });
+    });
+    window.addEventListener("afterprint", function () {
+      opened.forEach(function (d) { d.open = false; });
+      opened = [];
+    });
     var summary = document.getElementById("error-summary");
     if (summary) { summary.focus(); }
   });
