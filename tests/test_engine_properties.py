@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from livertx.engine import assess_many, evaluate
 from livertx.frame import COLUMN_SCHEMA
 from livertx.knowledge import load_pack
-from livertx.patient import parse_patient
+from livertx.patient import implied_sorafenib_status, parse_patient
 from livertx.vocabulary import FACTS, FIELD_BY_NAME, QUALIFIERS
 
 PACK = load_pack()
@@ -44,6 +44,10 @@ VALUES: dict[str, list[Any]] = {
     "albumin": [4.0, 3.51, 3.5, 2.8, 2.79],
     "inr": [1.1, 1.69, 1.7, 2.3, 2.31],
     "ecog": [0, 1, 2, 3, 4],
+    "total_tumor_cm": [1.0, 3.0, 6.0, 8.0, 8.1, 12.0],
+    "afp": [5.0, 399.0, 400.0, 999.0, 1000.0],
+    "creatinine": [0.8, 1.0, 2.0, 4.0, 4.1],
+    "sodium": [120.0, 125.0, 130.0, 137.0, 140.0],
 }
 for _name in FACTS:
     _spec = FIELD_BY_NAME[_name]
@@ -92,6 +96,22 @@ def patients(draw: st.DrawFn, *, unknown: float = 0.25) -> dict[str, Any]:
         row["tumor_count"] = 7
     if row["recurrence_site"] is not None:  # a site means it came back (false is rejected)
         row["recurrent"] = True
+    return consistent_prior(row)
+
+
+def consistent_prior(row: dict[str, Any]) -> dict[str, Any]:
+    """Drop what the vocabulary rejects: a total smaller than the largest tumor, and a
+    sorafenib status that disagrees with the most recent medicine."""
+    if (row["total_tumor_cm"] is not None and row["largest_tumor_cm"] is not None
+            and row["total_tumor_cm"] < row["largest_tumor_cm"]):
+        row["total_tumor_cm"] = None
+    if row["prior_systemic"] == "none":
+        row["prior_systemic_outcome"] = None
+    implied = implied_sorafenib_status(row["prior_systemic"], row["prior_systemic_outcome"])
+    if implied == "tried" and row["sorafenib_status"] == "never":
+        row["sorafenib_status"] = None
+    elif implied not in (None, "tried") and row["sorafenib_status"] is not None:
+        row["sorafenib_status"] = implied
     return row
 
 

@@ -356,6 +356,7 @@ def test_qualifier_defaults_are_documented_values() -> None:
         "major_vascular_invasion": False, "adjacent_organ_invasion": False,
         "spread_throughout_liver": False, "hard_to_remove_location": False,
         "near_major_structures": False, "recurrent": False, "wants_treatment": True,
+        "ecog_due_to_other_illness": False, "dialysis": False,
     }
 
 

@@ -138,7 +138,7 @@ def test_albumin_g_dl_and_g_l_give_the_same_points(values: list[float]) -> None:
 
 HIDEABLE = ("bilirubin", "albumin", "inr", "ascites", "encephalopathy", "child_pugh_class",
             "tumor_count", "largest_tumor_cm", "vascular_invasion", "lymph_node_spread",
-            "distant_spread")
+            "distant_spread", "creatinine", "sodium", "total_tumor_cm")
 # cp_class_from says where the class came from, which legitimately moves from 'labs' to
 # 'given' when labs are hidden; every other derived column is a clinical value.
 CHECKED = tuple(c for c in DERIVED_COLUMNS if c != "cp_class_from")
@@ -160,7 +160,11 @@ def full_patient(draw: st.DrawFn) -> dict[str, Any]:
         major_vascular_invasion=major,
         adjacent_organ_invasion=draw(st.booleans()),
         spread_throughout_liver=spread,
+        creatinine=draw(st.sampled_from([0.5, 1.0, 1.6, 4.0, 4.1])),
+        sodium=draw(st.sampled_from([120.0, 125.0, 131.0, 137.0, 140.0])),
+        dialysis=draw(st.booleans()),
     )
+    p["total_tumor_cm"] = p["largest_tumor_cm"] * draw(st.sampled_from([1.0, 1.5, 2.0, 3.0]))
     # A given class, when present, is the one the care team would compute from these labs.
     if draw(st.booleans()):
         p["child_pugh_class"] = reference_class(reference_score(p))

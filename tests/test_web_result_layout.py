@@ -32,7 +32,9 @@ ENTERED = {"early": ["Total bilirubin: 0.88 mg/dL", "Cirrhosis: yes",
                         "Sorafenib so far: Never taken it"],
            "unknown-fitness": ["Size of the largest tumor: 3.5 cm", "Cirrhosis: no"],
            "unresectable": ["Child-Pugh class: A (the liver works well)",
-                            "Healthy enough for a major operation: yes"]}
+                            "Healthy enough for a major operation: yes"],
+           "compare_patient": ["Child-Pugh class: A (the liver works well)",
+                               "Healthy enough for a major operation: yes"]}
 
 
 @pytest.fixture()

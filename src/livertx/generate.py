@@ -12,13 +12,17 @@ import numpy as np
 import polars as pl
 
 from livertx.frame import COLUMN_SCHEMA
-from livertx.vocabulary import FIELDS
+from livertx.vocabulary import FIELDS, PRIOR_SYSTEMIC, PRIOR_SYSTEMIC_OUTCOMES
 
 _SIZES = np.array([0.5, 1.0, 1.9, 2.0, 2.1, 2.9, 3.0, 3.1, 4.0, 4.9, 5.0, 5.1, 6.5, 8.0, 12.0, 30.0])
 _BILIRUBIN = np.array([0.4, 1.0, 1.99, 2.0, 2.5, 3.0, 3.01, 4.5, 9.0])
 _ALBUMIN = np.array([4.5, 3.6, 3.51, 3.5, 3.1, 2.8, 2.79, 2.2])
 _INR = np.array([1.0, 1.5, 1.69, 1.7, 2.0, 2.3, 2.31, 3.0])
 _COUNTS = np.array([1, 1, 1, 2, 3, 4, 5, 8])
+_SHARES = np.array([0.3, 0.5, 0.8, 1.0])  # each other tumor, as a share of the largest
+_AFP = np.array([3.0, 20.0, 399.0, 400.0, 999.0, 1000.0, 25000.0])
+_CREATININE = np.array([0.5, 1.0, 1.6, 3.9, 4.0, 4.1, 9.0])
+_SODIUM = np.array([118.0, 125.0, 130.0, 137.0, 141.0])
 
 
 def generate_patients(n: int, *, seed: int = 0, unknown_rate: float = 0.1) -> pl.DataFrame:
@@ -48,6 +52,21 @@ def generate_patients(n: int, *, seed: int = 0, unknown_rate: float = 0.1) -> pl
                        "near_major_structures": 0.1, "recurrent": 0.12, "wants_treatment": 0.93}
     for name, rate in qualifier_rates.items():
         columns[name] = rng.random(n) < rate
+    # Fields of current guidance, drawn after the 2017 ones (the 2017 columns of a seed
+    # stay as they were).
+    columns.update({
+        "total_tumor_cm": columns["largest_tumor_cm"]
+        * (1 + (columns["tumor_count"] - 1) * rng.choice(_SHARES, n)),
+        "afp": rng.choice(_AFP, n),
+        "portal_hypertension": rng.random(n) < 0.4,
+        "transplant_candidate": rng.random(n) < 0.4,
+        "prior_systemic": rng.choice(np.array(PRIOR_SYSTEMIC), n),
+        "prior_systemic_outcome": rng.choice(np.array(PRIOR_SYSTEMIC_OUTCOMES), n),
+        "creatinine": rng.choice(_CREATININE, n),
+        "sodium": rng.choice(_SODIUM, n),
+        "ecog_due_to_other_illness": rng.random(n) < 0.1,
+        "dialysis": rng.random(n) < 0.05,
+    })
     frame = pl.DataFrame(columns)
     for spec in FIELDS:
         if spec.kind == "fact":
@@ -66,4 +85,17 @@ def _consistent(frame: pl.DataFrame) -> pl.DataFrame:
         spread_throughout_liver=pl.col("spread_throughout_liver")
         & (pl.col("tumor_count").is_null() | (pl.col("tumor_count") > 3)),
         recurrence_site=pl.when(pl.col("recurrent")).then(pl.col("recurrence_site")),
-    )
+        # a medicine's outcome only with a medicine; prior_systemic left unknown where it
+        # would contradict the sorafenib status drawn above
+        prior_systemic_outcome=pl.when(pl.col("prior_systemic") != "none")
+        .then(pl.col("prior_systemic_outcome")),
+    ).with_columns(prior_systemic=pl.when(_contradicts_sorafenib()).then(None)
+                   .otherwise(pl.col("prior_systemic")))
+
+
+def _contradicts_sorafenib() -> pl.Expr:
+    from livertx.cohort.checks import CONTRADICTIONS
+    from livertx.compiler.parse import parse
+    from livertx.compiler.polars import compile_polars
+
+    return compile_polars(parse(CONTRADICTIONS[-1][0])).fill_null(False)

@@ -63,6 +63,17 @@ class Patient(BaseModel):
     near_major_structures: bool = False
     recurrent: bool = False
     wants_treatment: bool = True
+    total_tumor_cm: float | None = Field(None, gt=0, le=300)
+    afp: float | None = Field(None, ge=0, le=10_000_000)
+    portal_hypertension: bool | None = None
+    transplant_candidate: bool | None = None
+    prior_systemic: Literal["none", "atezolizumab_bevacizumab", "durvalumab_tremelimumab",
+                            "nivolumab_ipilimumab", "sorafenib", "lenvatinib", "other"] | None = None
+    prior_systemic_outcome: Literal["ongoing", "progressed", "not_tolerated"] | None = None
+    creatinine: float | None = Field(None, ge=0.1, le=25)
+    sodium: float | None = Field(None, ge=100, le=200)
+    ecog_due_to_other_illness: bool = False
+    dialysis: bool = False
     _input_warnings: list[str] = PrivateAttr(default_factory=list)
 
     @property
@@ -90,7 +101,23 @@ class Patient(BaseModel):
     def _albumin_unit(cls, value: Any) -> Any:
         return units.albumin_g_dl(value) if value is not None else None
 
-    @field_validator("tumor_count", "largest_tumor_cm", "inr", "ecog", mode="before")
+    @field_validator("creatinine", mode="before")
+    @classmethod
+    def _creatinine_unit(cls, value: Any) -> Any:
+        return units.creatinine_mg_dl(value) if value is not None else None
+
+    @field_validator("sodium", mode="before")
+    @classmethod
+    def _sodium_unit(cls, value: Any) -> Any:
+        return units.sodium_mmol_l(value) if value is not None else None
+
+    @field_validator("afp", mode="before")
+    @classmethod
+    def _afp_unit(cls, value: Any) -> Any:
+        return units.afp_ng_ml(value) if value is not None else None
+
+    @field_validator("tumor_count", "largest_tumor_cm", "total_tumor_cm", "inr", "ecog",
+                     mode="before")
     @classmethod
     def _plain_number(cls, value: Any) -> Any:
         return number_input(value)
@@ -101,7 +128,7 @@ class Patient(BaseModel):
         return bool_input(value)
 
     @field_validator("ascites", "child_pugh_class", "recurrence_site", "sorafenib_status",
-                     mode="before")
+                     "prior_systemic", "prior_systemic_outcome", mode="before")
     @classmethod
     def _enum_spelling(cls, value: Any, info: Any) -> Any:
         if not isinstance(value, str):
@@ -109,8 +136,10 @@ class Patient(BaseModel):
         word = value.strip()
         if info.field_name == "child_pugh_class":
             return word.upper()
-        word = word.lower().replace(" ", "_").replace("-", "_")
-        return FIELD_BY_NAME[info.field_name].aliases.get(word, word)
+        aliases = FIELD_BY_NAME[info.field_name].aliases
+        word = word.lower()
+        word = aliases.get(word, word).replace(" ", "_").replace("-", "_")
+        return aliases.get(word, word)
 
     @field_validator("encephalopathy", mode="before")
     @classmethod
@@ -140,8 +169,18 @@ class Patient(BaseModel):
                 if self.largest_tumor_cm is not None and self.largest_tumor_cm != largest:
                     problems.append(FieldError("largest_tumor_cm", f"is {self.largest_tumor_cm:g} but the largest "
                                      f"of tumors is {largest:g}"))
+                total = round(sum(t.size_cm for t in self.tumors), 4)
+                if self.total_tumor_cm is not None and abs(self.total_tumor_cm - total) > 1e-6:
+                    problems.append(FieldError("total_tumor_cm", f"is {self.total_tumor_cm:g} but the "
+                                               f"sizes in tumors add up to {total:g}"))
                 object.__setattr__(self, "tumor_count", count)
                 object.__setattr__(self, "largest_tumor_cm", largest)
+                object.__setattr__(self, "total_tumor_cm", total)
+        if (self.total_tumor_cm is not None and self.largest_tumor_cm is not None
+                and self.total_tumor_cm < self.largest_tumor_cm):
+            problems.append(FieldError("total_tumor_cm", f"is {self.total_tumor_cm:g} but the largest "
+                                       f"tumor alone is {self.largest_tumor_cm:g} cm"))
+        problems += self._prior_systemic_problems()
         if self.major_vascular_invasion and self.vascular_invasion is False:
             problems.append(FieldError("vascular_invasion", "is false but major_vascular_invasion is true "
                              "(a major vein involved is vascular invasion)"))
@@ -164,12 +203,41 @@ class Patient(BaseModel):
             raise InvalidInput(problems)
         return self
 
+    def _prior_systemic_problems(self) -> list[FieldError]:
+        """`prior_systemic` against `sorafenib_status` (DESIGN.md, implications)."""
+        if self.prior_systemic == "none" and self.prior_systemic_outcome is not None:
+            return [FieldError("prior_systemic_outcome", f"is {self.prior_systemic_outcome!r} but "
+                               "prior_systemic is 'none' (no medicine to have an outcome)")]
+        implied = implied_sorafenib_status(self.prior_systemic, self.prior_systemic_outcome)
+        given = self.sorafenib_status
+        if given is None or implied is None or given == implied:
+            return []
+        if implied == "tried" and given != "never":
+            return []
+        return [FieldError("sorafenib_status", f"is {given!r} but prior_systemic is "
+                           f"{self.prior_systemic!r}" + (f" with outcome {self.prior_systemic_outcome!r}"
+                                                         if self.prior_systemic_outcome else ""))]
+
     def facts(self) -> dict[str, Any]:
         """The flat row of vocabulary columns (no `tumors` list)."""
         row = self.model_dump(exclude={"tumors"})
         if self.major_vascular_invasion:
             row["vascular_invasion"] = True
         return row
+
+
+SORAFENIB_FROM_OUTCOME = {"ongoing": "ongoing", "progressed": "stopped_working",
+                          "not_tolerated": "not_tolerated"}
+
+
+def implied_sorafenib_status(prior: str | None, outcome: str | None) -> str | None:
+    """What `prior_systemic` says of sorafenib: "never" (no medicine yet), the status its
+    outcome maps to, "tried" (sorafenib, outcome unknown), or None (it says nothing)."""
+    if prior == "none":
+        return "never"
+    if prior == "sorafenib":
+        return SORAFENIB_FROM_OUTCOME[outcome] if outcome else "tried"
+    return None
 
 
 def parse_patient(data: Any) -> Patient:

@@ -19,6 +19,17 @@ BILIRUBIN_UNITS: dict[str, float] = {
     "μmol/l": 1 / BILIRUBIN_UMOL_PER_MG_DL,
 }
 ALBUMIN_UNITS: dict[str, float] = {"g/dl": 1.0, "g/l": 0.1}
+# Creatinine: 1 mg/dL = 88.4 umol/L (molar mass 113.12 g/mol).
+CREATININE_UMOL_PER_MG_DL = 88.4
+CREATININE_UNITS: dict[str, float] = {
+    "mg/dl": 1.0,
+    "umol/l": 1 / CREATININE_UMOL_PER_MG_DL,
+    "µmol/l": 1 / CREATININE_UMOL_PER_MG_DL,
+    "μmol/l": 1 / CREATININE_UMOL_PER_MG_DL,
+}
+# Sodium is monovalent: mmol/L and mEq/L are the same number. AFP: ng/mL = µg/L.
+SODIUM_UNITS: dict[str, float] = {"mmol/l": 1.0, "meq/l": 1.0}
+AFP_UNITS: dict[str, float] = {"ng/ml": 1.0, "ug/l": 1.0, "µg/l": 1.0, "μg/l": 1.0}
 
 # A plain decimal (livertx.numbers), then optionally a unit starting with a letter or µ.
 _VALUE_WITH_UNIT = re.compile(rf"^\s*({PLAIN_DECIMAL})\s*([^\W\d_].*?)?\s*$")
@@ -53,7 +64,8 @@ def to_canonical(value: float | str, units: dict[str, float], canonical: str) ->
 
 def _display(units: dict[str, float]) -> list[str]:
     names = {"mg/dl": "mg/dL", "umol/l": "umol/L", "µmol/l": "µmol/L", "μmol/l": "µmol/L",
-             "g/dl": "g/dL", "g/l": "g/L"}
+             "g/dl": "g/dL", "g/l": "g/L", "mmol/l": "mmol/L", "meq/l": "mEq/L",
+             "ng/ml": "ng/mL", "ug/l": "ug/L", "µg/l": "µg/L", "μg/l": "µg/L"}
     return [names.get(u, u) for u in units]
 
 
@@ -63,6 +75,18 @@ def bilirubin_mg_dl(value: float | str) -> float:
 
 def albumin_g_dl(value: float | str) -> float:
     return to_canonical(value, ALBUMIN_UNITS, "g/dl")
+
+
+def creatinine_mg_dl(value: float | str) -> float:
+    return to_canonical(value, CREATININE_UNITS, "mg/dl")
+
+
+def sodium_mmol_l(value: float | str) -> float:
+    return to_canonical(value, SODIUM_UNITS, "mmol/l")
+
+
+def afp_ng_ml(value: float | str) -> float:
+    return to_canonical(value, AFP_UNITS, "ng/ml")
 
 
 UNITLESS_BILIRUBIN_WARN_ABOVE = 20.0  # mg/dL: rare, while 20-60 umol/L is common

@@ -51,6 +51,9 @@ ENCEPHALOPATHY = ("none", "grade_1_2", "grade_3_4")
 CHILD_PUGH_CLASSES = ("A", "B", "C")
 RECURRENCE_SITES = ("liver", "distant")
 SORAFENIB_STATUSES = ("never", "ongoing", "stopped_working", "not_tolerated")
+PRIOR_SYSTEMIC = ("none", "atezolizumab_bevacizumab", "durvalumab_tremelimumab",
+                  "nivolumab_ipilimumab", "sorafenib", "lenvatinib", "other")
+PRIOR_SYSTEMIC_OUTCOMES = ("ongoing", "progressed", "not_tolerated")
 
 FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("tumor_count", "fact", "int", "Number of liver tumors",
@@ -99,7 +102,7 @@ FIELDS: tuple[FieldSpec, ...] = (
               "whether you are healthy enough for surgery"),
     FieldSpec("ecog", "fact", "int", "ECOG performance status",
               "How much daily activity you can do, from 0 (fully active) to 4 (in bed or chair all day). "
-              "Shown only; the 2017 guide does not use it.",
+              "The 2017 guide does not use it; current staging (BCLC) does.",
               "your ECOG performance status", 0, 4),
     FieldSpec("recurrence_site", "fact", "enum", "Where the cancer came back",
               "For cancer that came back after treatment: in the liver, or in distant organs.",
@@ -136,6 +139,52 @@ FIELDS: tuple[FieldSpec, ...] = (
               "Untick if you are considering no cancer treatment. Help for pain and symptoms is always "
               "available.",
               "whether you want cancer treatment", default=True),
+    # Fields added for current guidance (the bclc-2022 pack, MELD-Na, UCSF); kept after the
+    # 2017 fields so that the order of `missing` and of generated cohorts stays as it was.
+    FieldSpec("total_tumor_cm", "fact", "float", "Total size of all tumors (cm)",
+              "The diameters of all liver tumors added up, in centimeters (worked out from the "
+              "list of tumors when it is given). Used by the UCSF transplant rule.",
+              "the total size of all tumors", 0, 300, exclusive_minimum=True, unit="cm"),
+    FieldSpec("afp", "fact", "float", "AFP (alpha-fetoprotein)",
+              "A blood test for a protein many liver cancers make, in ng/mL (the same number "
+              "in µg/L).",
+              "your AFP (alpha-fetoprotein) level", 0, 10_000_000, unit="ng/mL"),
+    FieldSpec("portal_hypertension", "fact", "bool", "Portal hypertension",
+              "High pressure in the liver's main vein that matters clinically: swollen veins "
+              "(varices), a measured pressure gradient of 10 mmHg or more, or low platelets "
+              "with a large spleen.",
+              "whether you have portal hypertension (for example varices)"),
+    FieldSpec("transplant_candidate", "fact", "bool", "Could be listed for a transplant",
+              "Whether your team would put you on the waiting list for a liver transplant "
+              "(this depends on age, other illnesses and support, not only the cancer).",
+              "whether your team would consider you for a liver transplant"),
+    FieldSpec("prior_systemic", "fact", "enum", "Most recent cancer medicine",
+              "The most recent medicine given for this cancer, if any: none, atezolizumab with "
+              "bevacizumab, durvalumab with tremelimumab, nivolumab with ipilimumab, sorafenib, "
+              "lenvatinib, or another.",
+              "which medicine you had most recently for this cancer", values=PRIOR_SYSTEMIC,
+              aliases={"atezolizumab+bevacizumab": "atezolizumab_bevacizumab",
+                       "durvalumab+tremelimumab": "durvalumab_tremelimumab",
+                       "nivolumab+ipilimumab": "nivolumab_ipilimumab"}),
+    FieldSpec("prior_systemic_outcome", "fact", "enum", "How that medicine went",
+              "How the most recent cancer medicine went: still ongoing, the cancer grew "
+              "(progressed), or it could not be taken because of side effects.",
+              "how your most recent cancer medicine went", values=PRIOR_SYSTEMIC_OUTCOMES),
+    FieldSpec("creatinine", "fact", "float", "Creatinine",
+              "A blood test of kidney function, in mg/dL, or a value with its unit such as "
+              "90 umol/L. Used for MELD-Na.",
+              "your creatinine level", 0.1, 25, unit="mg/dL"),
+    FieldSpec("sodium", "fact", "float", "Sodium",
+              "Blood sodium in mmol/L (the same number in mEq/L). Used for MELD-Na.",
+              "your blood sodium level", 100, 200, unit="mmol/L"),
+    FieldSpec("ecog_due_to_other_illness", "qualifier", "bool", "Activity limited by another illness",
+              "Tick if the ECOG score comes from another illness, not from the cancer. Current "
+              "staging counts only limits the cancer causes.",
+              "whether the activity limit comes from another illness", default=False),
+    FieldSpec("dialysis", "qualifier", "bool", "Dialysis in the past week",
+              "Dialysis at least twice in the past week, or continuous dialysis (CVVHD) for 24 "
+              "hours or more in the past week. Used for MELD-Na.",
+              "whether you had dialysis in the past week", default=False),
 )
 
 FIELD_BY_NAME: dict[str, FieldSpec] = {spec.name: spec for spec in FIELDS}

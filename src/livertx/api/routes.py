@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Request
+from fastapi import APIRouter, Body, Query, Request
 
 from livertx.api.errors import JsonErrorRoute, error_response
 from livertx.api.models import (
@@ -24,7 +24,8 @@ from livertx.api.models import (
     PackSummary,
 )
 from livertx.api.schema import bundle_schema, patient_schema
-from livertx.knowledge.pack import Pack
+from livertx.errors import FieldError, InvalidInput, PackError
+from livertx.knowledge.pack import Pack, guidelines, load_guideline
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     413: {"model": ErrorResponse, "description": "Body larger than the server's limit"},
@@ -34,9 +35,21 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 router = APIRouter(prefix="/api", tags=["api"], route_class=JsonErrorRoute)
 
 
-def _pack(request: Request) -> Pack:
+Guideline = Annotated[str | None, Query(
+    description="The guideline (knowledge pack) to answer with: acs-2017 (the server's "
+                "default) or bclc-2022 (current guidance).")]
+
+
+def _pack(request: Request, guideline: str | None = None) -> Pack:
+    """The server's pack, or the embedded guideline `?guideline=` names (422 if unknown)."""
     pack: Pack = request.app.state.pack
-    return pack
+    if guideline is None or guideline == pack.id:
+        return pack
+    try:
+        return load_guideline(guideline)
+    except PackError:
+        raise InvalidInput([FieldError("guideline", f"{guideline!r} is not known; accepted: "
+                                                    f"{', '.join(guidelines())}")]) from None
 
 
 @router.post("/assess", response_model=Assessment, response_model_exclude_unset=True,
@@ -44,14 +57,15 @@ def _pack(request: Request) -> Pack:
              summary="Assess one patient",
              openapi_extra={"requestBody": {"required": True, "content": {
                  "application/json": {"schema": patient_schema()}}}})
-def assess_patient(request: Request, patient: Annotated[Any, Body()]) -> dict[str, Any]:
+def assess_patient(request: Request, patient: Annotated[Any, Body()],
+                   guideline: Guideline = None) -> dict[str, Any]:
     """Category, every option's fit with reasons, Child-Pugh, TNM, and what is missing.
 
     A fact left out stays unknown; nothing is defaulted except the documented qualifiers.
     """
     from livertx.engine import assess
 
-    return assess(patient, _pack(request))
+    return assess(patient, _pack(request, guideline))
 
 
 @router.post("/assess/fhir", response_model=FhirAssessment, response_model_exclude_unset=True,
@@ -60,29 +74,37 @@ def assess_patient(request: Request, patient: Annotated[Any, Body()]) -> dict[st
              openapi_extra={"requestBody": {"required": True, "content": {
                  "application/json": {"schema": bundle_schema()},
                  "application/fhir+json": {"schema": bundle_schema()}}}})
-def assess_fhir(request: Request, bundle: Annotated[Any, Body()]) -> dict[str, Any]:
+def assess_fhir(request: Request, bundle: Annotated[Any, Body()],
+                guideline: Guideline = None) -> dict[str, Any]:
     """Map the bundle to the vocabulary (with provenance per field), then assess it."""
     from livertx.engine import assess
     from livertx.fhir import bundle_to_patient
 
+    pack = _pack(request, guideline)
     mapped = bundle_to_patient(bundle)
-    return {"fhir": mapped.report(), "assessment": assess(mapped.valid_patient(), _pack(request))}
+    return {"fhir": mapped.report(), "assessment": assess(mapped.valid_patient(), pack)}
 
 
-@router.get("/options", response_model=list[OptionSummary], summary="List treatment options")
-def list_options(request: Request) -> list[dict[str, Any]]:
+UNKNOWN_GUIDELINE: dict[int | str, dict[str, Any]] = {
+    422: {"model": ErrorResponse, "description": "An unknown `guideline`"}}
+
+
+@router.get("/options", response_model=list[OptionSummary], responses=UNKNOWN_GUIDELINE,
+            summary="List treatment options")
+def list_options(request: Request, guideline: Guideline = None) -> list[dict[str, Any]]:
     """Every treatment option of the knowledge pack, in a line each."""
     return [{"id": o.id, "name": o.name, "group": o.group, "summary": o.summary.text,
              "techniques": [t.id for t in o.techniques], "care_team": list(o.care_team.gives)}
-            for o in _pack(request).options]
+            for o in _pack(request, guideline).options]
 
 
 @router.get("/options/{option_id}", response_model=OptionDetail,
-            responses={404: {"model": ErrorResponse, "description": "No option with this id"}},
+            responses={404: {"model": ErrorResponse, "description": "No option with this id"},
+                       **UNKNOWN_GUIDELINE},
             summary="Describe one treatment option")
-def get_option(request: Request, option_id: str) -> Any:
+def get_option(request: Request, option_id: str, guideline: Guideline = None) -> Any:
     """What the option is, its techniques, side effects, care team, facts and questions."""
-    pack = _pack(request)
+    pack = _pack(request, guideline)
     try:
         option = pack.option(option_id)
     except KeyError:
@@ -92,10 +114,11 @@ def get_option(request: Request, option_id: str) -> Any:
     return option.model_dump()
 
 
-@router.get("/pack", response_model=PackSummary, summary="Describe the knowledge pack")
-def pack_summary(request: Request) -> dict[str, Any]:
+@router.get("/pack", response_model=PackSummary, responses=UNKNOWN_GUIDELINE,
+            summary="Describe the knowledge pack")
+def pack_summary(request: Request, guideline: Guideline = None) -> dict[str, Any]:
     """Which source the answers come from, how current it is, and its decision tables."""
-    pack = _pack(request)
+    pack = _pack(request, guideline)
     return {
         **pack.info.model_dump(),
         "sections": [s.model_dump(include={"id", "title", "parent", "last_medical_review",

@@ -23,7 +23,8 @@ RESULT_PATH = "/cds-services/livertx-hcc-options/result"
 def source(pack: Pack, base_url: str) -> dict[str, Any]:
     """`source` of every card, e.g. 'livertx (ACS Treating Liver Cancer 2016-2017, reviewed 2017-10-03)'."""
     info = pack.info
-    initials = "".join(word[0] for word in info.publisher.split() if word[0].isupper())
+    initials = getattr(info, "initials", None) or "".join(
+        word[0] for word in info.publisher.split() if word[0].isupper())
     years = sorted(set(re.findall(r"\b(?:19|20)\d\d\b", info.review_dates)))
     span = f" {years[0]}-{years[-1]}" if len(years) > 1 else (f" {years[0]}" if years else "")
     return {"label": f"livertx ({initials} {info.title}{span}, reviewed {info.reviewed})",
@@ -57,7 +58,8 @@ def summary_card(result: dict[str, Any], pack: Pack, base_url: str) -> dict[str,
     primary = [o for o in result["options"] if o["fit"] == "primary"]
     alternative = [o for o in result["options"] if o["fit"] == "alternative"]
     if category["id"] is not None:
-        head = f"HCC, {category['name'][0].lower()}{category['name'][1:]}"
+        name = category["name"]
+        head = f"HCC, {name if name[:2].isupper() else name[0].lower() + name[1:]}"
         if len(head) > 70:
             head = f"HCC, {_words(category['id'])}"
     else:

@@ -9,6 +9,7 @@ import typer
 from livertx import __version__
 from livertx.cli import assess as _assess
 from livertx.cli import cohort as _cohort
+from livertx.cli import compare as _compare
 from livertx.cli import glossary as _glossary
 from livertx.cli import serve as _serve
 from livertx.cli import sql as _sql
@@ -38,6 +39,7 @@ _glossary.register(app)
 _serve.register(app)
 _cohort.register(app)
 _sql.register(app)
+_compare.register(app)
 
 
 def main() -> None:

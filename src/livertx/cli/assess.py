@@ -9,7 +9,16 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from livertx.cli.common import OutputFormat, console, fail, guarded, new_typer, read_json
+from livertx.cli.common import (
+    GUIDELINE_HELP,
+    OutputFormat,
+    console,
+    fail,
+    guarded,
+    new_typer,
+    pick_pack,
+    read_json,
+)
 
 if TYPE_CHECKING:
     from livertx.knowledge.pack import Pack
@@ -53,15 +62,14 @@ def assess_command(
                                   "(CDS Hooks cards)"),
     fhir: bool = typer.Option(False, "--fhir", help="The input is a FHIR R4 Bundle."),
     pack_path: Path | None = typer.Option(None, "--pack", help="A knowledge pack folder."),
+    guideline: str = typer.Option("acs-2017", "--guideline", help=GUIDELINE_HELP),
 ) -> None:
     """Assess patients: category, every option's fit, reasons, what is missing."""
-    from livertx.knowledge import load_pack
-
     if sources.count("-") > 1:
         fail("'-' (standard input) can be given only once")
     if format is Format.html and len(sources) > 1:
         fail("--format html makes one page: give one file (or use markdown for several)")
-    pack = guarded(lambda: load_pack(pack_path))
+    pack = pick_pack(guideline, pack_path)
     where = len(sources) > 1
     # Every file is read and assessed before anything is printed: a bad file stops the
     # command with its name, and no partial output is left behind.
@@ -151,11 +159,11 @@ def _number_or_text(value: str) -> float | str:
 
 
 
-def options_command() -> None:
+def options_command(
+    guideline: str = typer.Option("acs-2017", "--guideline", help=GUIDELINE_HELP),
+) -> None:
     """List the treatment options of the knowledge pack."""
-    from livertx.knowledge import load_pack
-
-    pack = load_pack()
+    pack = pick_pack(guideline)
     from rich.table import Table
 
     table = Table(title=f"Options in pack {pack.id} (reviewed {pack.info.reviewed})")
@@ -173,14 +181,15 @@ def explain_command(option: str = typer.Argument(..., metavar="OPTION",
                                                      "its name, a brand name such as Nexavar, "
                                                      "or a technique id such as tace; any case."),
                     format: DocFormat = typer.Option(DocFormat.text, "--format", "-f",
-                                                     help="text, json or markdown")) -> None:
+                                                     help="text, json or markdown"),
+                    guideline: str = typer.Option("acs-2017", "--guideline",
+                                                  help=GUIDELINE_HELP)) -> None:
     """One option in full: what it involves, side effects, who gives it, when it fits."""
     import difflib
 
-    from livertx.knowledge import load_pack
     from livertx.render import option_markdown
 
-    pack = load_pack()
+    pack = pick_pack(guideline)
     found = pack.find_option(option)
     if found is None:
         ids = [o.id for o in pack.options]
@@ -221,6 +230,9 @@ def register(app: typer.Typer) -> None:
     app.command("explain")(explain_command)
     calc = new_typer(help="Clinical calculators on their own.")
     calc.command("child-pugh")(child_pugh_command)
+    from livertx.cli import calc as _calc
+
+    _calc.register(calc)
     app.add_typer(calc, name="calc")
     pack = new_typer(help="Knowledge packs.")
     pack.command("check")(pack_check_command)

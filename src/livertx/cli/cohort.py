@@ -10,7 +10,7 @@ from typing import Any
 
 import typer
 
-from livertx.cli.common import console, fail, guarded
+from livertx.cli.common import GUIDELINE_HELP, console, fail, guarded, pick_pack
 
 
 def register(app: typer.Typer) -> None:
@@ -27,9 +27,10 @@ def cohort(
                                         help="YAML file mapping another layout's columns "
                                              "into the vocabulary."),
     units: str | None = typer.Option(None, "--units",
-                                     help="si: bilirubin in umol/L and albumin in g/L."),
+                                     help="si: bilirubin in umol/L, albumin in g/L, creatinine in umol/L."),
     summary: Path | None = typer.Option(None, "--summary",
                                         help="Also write an HTML summary with charts."),
+    guideline: str = typer.Option("acs-2017", "--guideline", help=GUIDELINE_HELP),
 ) -> None:
     """Assess every patient of a cohort file with the same tables as `assess`.
 
@@ -44,16 +45,16 @@ def cohort(
         if summary.suffix.lower() not in (".html", ".htm"):
             fail(f"--summary {summary}: give a file name ending in .html")
         guarded(lambda: check_output(summary, input_path, output))
+    pack = pick_pack(guideline)
 
     def run(step: Any) -> Any:
         result = guarded(lambda: run_cohort(input_path, output, engine=engine, mapping=mapping,
-                                            units=units, step=step))
+                                            units=units, pack=pack, step=step))
         if summary is not None:
             step("writing the summary")
             from livertx.cohort.summary import write_summary
-            from livertx.knowledge.pack import load_pack
 
-            guarded(lambda: write_summary(output, summary, load_pack(), source=str(input_path),
+            guarded(lambda: write_summary(output, summary, pack, source=str(input_path),
                                           engine=engine))
         return result
 

@@ -95,6 +95,16 @@ def read_json(source: str) -> Any:
         fail(f"{source} is not valid JSON: {reason}")
 
 
+GUIDELINE_HELP = "The guideline (knowledge pack): acs-2017 (the default) or bclc-2022."
+
+
+def pick_pack(guideline: str, path: Path | None = None) -> Any:
+    """The pack a command uses: a folder given with --pack, else the embedded guideline."""
+    from livertx.knowledge.pack import load_guideline, load_pack
+
+    return guarded(lambda: load_pack(path) if path is not None else load_guideline(guideline))
+
+
 def guarded(action: Any, where: str | None = None) -> Any:
     """Run an action, turning livertx errors into a message and exit code 2; `where` (a file
     name) starts each message when a command reads several inputs."""

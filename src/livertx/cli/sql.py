@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from livertx.cli.common import fail, guarded
+from livertx.cli.common import GUIDELINE_HELP, fail, guarded
 
 
 def sql_command(
@@ -13,7 +13,7 @@ def sql_command(
                               "column names) the query reads."),
     keep: list[str] = typer.Option([], "--keep", help="Another column of the table to pass "
                                    "through first, such as a patient id (repeatable)."),
-    guideline: str = typer.Option("acs-2017", "--guideline", help="The knowledge pack."),
+    guideline: str = typer.Option("acs-2017", "--guideline", help=GUIDELINE_HELP),
 ) -> None:
     """Print one SELECT over TABLE that returns the cohort's output columns (derived values,
     category, candidates, every option's fit and rule, missing, error), computed in SQL."""

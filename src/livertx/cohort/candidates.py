@@ -19,6 +19,7 @@ from livertx.compiler.polars import compile_polars
 from livertx.engine.conditions import (
     DERIVED_INPUTS,
     columns_of,
+    direct_child_pugh_labs,
     facts_behind,
     uses_child_pugh_class,
 )
@@ -99,8 +100,9 @@ def candidates_for_keys(keys: pl.Series, plan: CohortPlan, pack: Pack) -> pl.Dat
         frame = frame.with_columns(
             child_pugh_class=pl.when("_open_cp").then(tried)
             .otherwise(pl.concat_list(pl.col("child_pugh_class")))).explode("child_pugh_class")
+    direct = direct_child_pugh_labs(columns)
     for fact in sorted(facts_behind(columns)):
-        if fact in DERIVED_INPUTS["cp_class"]:
+        if fact in DERIVED_INPUTS["cp_class"] and fact not in direct:
             continue
         dtype = COLUMN_SCHEMA[fact]
         probes = pl.lit(pl.Series([probe_values(fact, thresholds.get(fact, set()))],

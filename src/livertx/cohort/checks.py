@@ -38,6 +38,23 @@ SPREAD_MAX_COUNT = 3
 RECURRENCE_MESSAGE = ("recurrent: is false but recurrence_site is given (a site means the "
                       "cancer came back)")
 
+# Contradictions between the fields added for current guidance, each a condition in the
+# condition language (true: the row is rejected), compiled by each engine.
+CONTRADICTIONS: tuple[tuple[str, str], ...] = (
+    ("total_tumor_cm < largest_tumor_cm",
+     "total_tumor_cm: is smaller than largest_tumor_cm (the total includes the largest tumor)"),
+    ("prior_systemic = 'none' AND prior_systemic_outcome IS NOT NULL",
+     ("prior_systemic_outcome: is given but prior_systemic is 'none' (no medicine to have an "
+     "outcome)")),
+    (("(prior_systemic = 'none' AND sorafenib_status <> 'never') "
+     "OR (prior_systemic = 'sorafenib' AND (sorafenib_status = 'never' "
+     "OR (prior_systemic_outcome = 'ongoing' AND sorafenib_status <> 'ongoing') "
+     "OR (prior_systemic_outcome = 'progressed' AND sorafenib_status <> 'stopped_working') "
+     "OR (prior_systemic_outcome = 'not_tolerated' AND sorafenib_status <> 'not_tolerated')))"),
+     ("sorafenib_status: disagrees with prior_systemic and its outcome (none means never; "
+     "sorafenib that progressed means stopped_working)")),
+)
+
 
 def range_checks() -> list[RangeCheck]:
     return [RangeCheck(s) for s in FIELDS if s.type in ("int", "float")]
@@ -68,5 +85,5 @@ def spellings(spec: FieldSpec) -> dict[str, str]:
     return out
 
 
-__all__ = ["RECURRENCE_MESSAGE", "SEPARATOR", "SPREAD_MAX_COUNT", "SPREAD_PARTS", "VESSEL_MESSAGE", "RangeCheck",
+__all__ = ["CONTRADICTIONS", "RECURRENCE_MESSAGE", "SEPARATOR", "SPREAD_MAX_COUNT", "SPREAD_PARTS", "VESSEL_MESSAGE", "RangeCheck",
            "ValueCheck", "range_checks", "spellings", "value_checks"]

@@ -23,12 +23,13 @@ import polars as pl
 
 from livertx.cohort.errors import CohortError
 from livertx.cohort.mapping import ColumnMap, Mapping
-from livertx.units import ALBUMIN_UNITS, BILIRUBIN_UNITS, CONVERTED_DECIMALS
+from livertx.units import ALBUMIN_UNITS, BILIRUBIN_UNITS, CONVERTED_DECIMALS, CREATININE_UNITS
 from livertx.vocabulary import FIELD_BY_NAME
 
 FORMATS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv"}
 LIST_SEPARATOR = "|"  # lists (missing, candidates) in CSV output
-SI_FACTORS = {"bilirubin": BILIRUBIN_UNITS["umol/l"], "albumin": ALBUMIN_UNITS["g/l"]}
+SI_FACTORS = {"bilirubin": BILIRUBIN_UNITS["umol/l"], "albumin": ALBUMIN_UNITS["g/l"],
+              "creatinine": CREATININE_UNITS["umol/l"]}
 
 _NUMERIC = (pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8, pl.UInt16, pl.UInt32, pl.UInt64)
 _ACCEPTS: dict[str, Callable[[pl.DataType], bool]] = {

@@ -30,10 +30,11 @@ from typing import Any
 import yaml
 
 from livertx.cohort.errors import CohortError
-from livertx.units import ALBUMIN_UNITS, BILIRUBIN_UNITS
+from livertx.units import AFP_UNITS, ALBUMIN_UNITS, BILIRUBIN_UNITS, CREATININE_UNITS, SODIUM_UNITS
 from livertx.vocabulary import FIELD_BY_NAME
 
-_UNITS = {"bilirubin": BILIRUBIN_UNITS, "albumin": ALBUMIN_UNITS}
+_UNITS = {"bilirubin": BILIRUBIN_UNITS, "albumin": ALBUMIN_UNITS, "creatinine": CREATININE_UNITS,
+          "sodium": SODIUM_UNITS, "afp": AFP_UNITS}
 _KEYS = {"from", "position", "values", "unit"}
 
 
@@ -109,7 +110,7 @@ def _column(where: str, target: str, spec: Any) -> ColumnMap:
     if unit is not None:
         units = _UNITS.get(target)
         if units is None or str(unit).replace(" ", "").lower() not in units:
-            accepted = ", ".join(sorted(units)) if units else "none (only bilirubin and albumin)"
+            accepted = ", ".join(sorted(units)) if units else "none (only bilirubin, albumin, creatinine, sodium and afp)"
             raise CohortError(f"mapping {where}: columns.{target}.unit {unit!r} is not known; "
                               f"accepted: {accepted}")
     return ColumnMap(target, spec.get("from"), position,

@@ -15,6 +15,7 @@ from livertx.engine.conditions import (
     CHILD_PUGH_INPUTS,
     CHILD_PUGH_LABS,
     columns_of,
+    direct_child_pugh_labs,
     facts_behind,
 )
 from livertx.engine.frames import (
@@ -95,10 +96,11 @@ def _key_parts(pack: Pack) -> tuple[KeyPart, ...]:
     """
     columns = frozenset().union(*(columns_of(r.when) for r in pack.category_table.rules))
     relevant = facts_behind(columns) | set(QUALIFIERS)
+    direct = direct_child_pugh_labs(columns)  # Child-Pugh items the category reads itself
     thresholds = candidate_thresholds(pack)
     parts: list[KeyPart] = []
     for spec in FIELDS:
-        if spec.name not in relevant or spec.name in CHILD_PUGH_INPUTS:
+        if spec.name not in relevant or (spec.name in CHILD_PUGH_INPUTS and spec.name not in direct):
             continue
         if spec.type == "bool":
             parts.append(KeyPart(spec.name, "bool", radix=3))

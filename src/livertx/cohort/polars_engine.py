@@ -25,6 +25,8 @@ from livertx.cohort.plan import (
     CohortPlan,
     KeyPart,
 )
+from livertx.compiler.parse import parse
+from livertx.compiler.polars import compile_polars
 from livertx.engine.frames import CompiledTable, missing_from_paths
 from livertx.engine.hit_policy import UNKNOWN_FIT, decision_values
 from livertx.scores import DERIVED_COLUMNS, derive
@@ -106,6 +108,8 @@ def _checks(present: set[str]) -> list[tuple[pl.Expr, tuple[pl.Expr, list[str]]]
         out.append((pl.col(ORIGINAL + "recurrent").is_not_null() & ~pl.col("recurrent")
                     & pl.col("recurrence_site").is_not_null(),
                     (pl.lit(checks.RECURRENCE_MESSAGE), [])))
+    for condition, message in checks.CONTRADICTIONS:
+        out.append((compile_polars(parse(condition)), (pl.lit(message), [])))
     count = pl.col("tumor_count")
     out.append((pl.col("spread_throughout_liver") & (count <= checks.SPREAD_MAX_COUNT),
                 (pl.concat_str(pl.lit(checks.SPREAD_PARTS[0]), count.cast(pl.String),

@@ -117,6 +117,8 @@ def _error(present: set[str]) -> str:
     if "recurrent" in present:  # given as false (not left empty) beside a site
         parts.append(f"CASE WHEN {_orig('recurrent')} IS NOT NULL AND NOT recurrent AND "
                      f"recurrence_site IS NOT NULL THEN {literal(checks.RECURRENCE_MESSAGE)} END")
+    for condition, message in checks.CONTRADICTIONS:
+        parts.append(f"CASE WHEN {compile_sql(parse(condition))} THEN {literal(message)} END")
     parts.append(f"CASE WHEN spread_throughout_liver AND tumor_count <= {checks.SPREAD_MAX_COUNT}"
                  f" THEN {literal(checks.SPREAD_PARTS[0])} || CAST(tumor_count AS VARCHAR) || "
                  f"{literal(checks.SPREAD_PARTS[1])} END")

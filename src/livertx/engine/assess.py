@@ -107,6 +107,10 @@ def _derived(row: dict[str, Any]) -> dict[str, Any]:
         "milan": row["milan"],
         "tnm": {"t": row["t_category"], "n": row["n_category"], "m": row["m_category"],
                 "stage": row["stage_group"]},
+        "albi": {"score": row["albi_score"], "grade": row["albi_grade"]},
+        "meld_na": None if row["meld_na"] is None else int(row["meld_na"]),
+        "up_to_seven": row["up_to_seven"],
+        "ucsf": row["ucsf"],
         # every derived value of the score library, by its column name
         "values": {name: row[name] for name in DERIVED_COLUMNS},
     }

@@ -34,6 +34,13 @@ def uses_child_pugh_class(columns: frozenset[str] | set[str]) -> bool:
     return any("child_pugh_class" in DERIVED_INPUTS.get(c, ()) for c in columns)
 
 
+def direct_child_pugh_labs(columns: frozenset[str] | set[str]) -> frozenset[str]:
+    """The Child-Pugh items a condition names itself (BCLC reads ascites, encephalopathy and
+    bilirubin beside the class): candidates try these as facts of their own and keep them
+    when they try the class."""
+    return frozenset(c for c in columns if c in CHILD_PUGH_LABS)
+
+
 KNOWN_COLUMNS: frozenset[str] = frozenset(FACTS + QUALIFIERS + DERIVED_COLUMNS
                                           + (CATEGORY_COLUMN,))
 

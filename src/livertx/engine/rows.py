@@ -21,6 +21,7 @@ from livertx.engine.conditions import (
     CHILD_PUGH_INPUTS,
     CHILD_PUGH_LABS,
     columns_of,
+    direct_child_pugh_labs,
     facts_behind,
     thresholds_of,
     uses_child_pugh_class,
@@ -125,7 +126,7 @@ def probe_values(fact: str, thresholds: set[float]) -> list[Any]:
         return [True, False]
     if spec.type == "enum":
         return list(spec.values)
-    step = _STEP.get(fact, 0.01)
+    step = _STEP.get(fact, 1 if spec.type == "int" else 0.01)
     assert spec.minimum is not None and spec.maximum is not None
     low = spec.minimum + (step if spec.exclusive_minimum else 0)
     values = {low} | set(thresholds) | {t + step for t in thresholds}
@@ -153,9 +154,15 @@ def candidate_thresholds(pack: Pack) -> dict[str, set[float]]:
 def probed_facts(pack: Pack) -> tuple[list[str], bool]:
     """The facts the category rests on that candidates try when unknown, and whether the
     Child-Pugh class is tried (in place of its items)."""
-    columns = frozenset().union(*(columns_of(r.when) for r in pack.category_table.rules))
-    facts = [f for f in sorted(facts_behind(columns)) if f not in CHILD_PUGH_INPUTS]
+    columns = category_columns(pack)
+    direct = direct_child_pugh_labs(columns)
+    facts = [f for f in sorted(facts_behind(columns)) if f not in CHILD_PUGH_INPUTS or f in direct]
     return facts, uses_child_pugh_class(columns)
+
+
+def category_columns(pack: Pack) -> frozenset[str]:
+    """The columns the category table reads."""
+    return frozenset().union(*(columns_of(r.when) for r in pack.category_table.rules))
 
 
 def class_range(row: Mapping[str, Any]) -> list[str]:
@@ -196,15 +203,17 @@ def category_candidates(row: Mapping[str, Any], pack: Pack) -> list[dict[str, An
     names = list(dimensions)
     facts = {k: v for k, v in row.items() if k in FIELD_BY_NAME}
     if "child_pugh_class" in dimensions:  # the tried class stands in for undecided labs
-        facts.update(dict.fromkeys(CHILD_PUGH_LABS))
+        direct = direct_child_pugh_labs(category_columns(pack))
+        facts.update(dict.fromkeys(lab for lab in CHILD_PUGH_LABS if lab not in direct))
     category = row_plan(pack).category
+    needed = category_columns(pack)
     reached: dict[str, list[tuple[Any, ...]]] = {}
     tried: list[tuple[Any, ...]] = []
     for combo in itertools.islice(itertools.product(*dimensions.values()), MAX_COMBINATIONS):
         probe = {**facts, **dict(zip(names, combo))}
         if not _possible()(probe):
             continue
-        derived = library.derive_row(probe)
+        derived = library.derive_for(probe, needed)
         category.decide(derived)
         tried.append(combo)
         if derived["category"] is not None:

@@ -69,6 +69,11 @@ ECOG_WORDS = {0: "fully active", 1: "light work only",
 ECOG_USE = "shown only; the 2017 guide does not use it"
 
 
+def ecog_use(pack: Any) -> str:
+    """How the pack uses ECOG (a pack may say it in pack.yaml as `ecog_use`)."""
+    return str(getattr(pack.info, "ecog_use", None) or ECOG_USE)
+
+
 def other_warnings(result: dict[str, Any]) -> list[str]:
     """The warnings that are not safety notes: those are shown on their own, with their
     date and citation, so they are left out here rather than shown twice."""

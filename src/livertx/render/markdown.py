@@ -6,9 +6,9 @@ from typing import Any
 
 from livertx.knowledge.pack import Pack, load_pack
 from livertx.render.labels import (
-    ECOG_USE,
     FIT_HEADINGS,
     FIT_WORDS,
+    ecog_use,
     ecog_words,
     other_warnings,
     requirement_words,
@@ -33,7 +33,7 @@ def assessment_markdown(result: dict[str, Any], pack: Pack | None = None) -> str
     lines += _check_lines(result)
     lines += _category_lines(result, pack)
     lines += _safety_lines(result, pack)
-    lines += _derived_lines(result)
+    lines += _derived_lines(result, pack)
     for fit in ("primary", "alternative", "unknown", "not_advised"):
         group = [o for o in result["options"] if o["fit"] == fit]
         if group:
@@ -85,9 +85,15 @@ def _category_lines(result: dict[str, Any], pack: Pack) -> list[str]:
     return lines + [""]
 
 
-def _derived_lines(result: dict[str, Any]) -> list[str]:
+def _derived_lines(result: dict[str, Any], pack: Pack) -> list[str]:
     d = result["derived"]
     cp, tnm = d["child_pugh"], d["tnm"]
+    albi, meld = d.get("albi") or {}, d.get("meld_na")
+    extra = []
+    if albi.get("grade") is not None:
+        extra.append(f"- ALBI: grade {albi['grade']} (score {albi['score']:.2f})")
+    if meld is not None:
+        extra.append(f"- MELD-Na: {meld}")
     points = ", ".join(f"{k} {v if v is not None else '?'}" for k, v in cp["points"].items())
     return ["## Measures", "",
             (f"- Child-Pugh: class {cp['class'] or 'unknown'}, score {cp['score'] or 'unknown'} "
@@ -95,7 +101,8 @@ def _derived_lines(result: dict[str, Any]) -> list[str]:
             f"- Within the Milan transplant rule: {_yes_no(d['milan'])}",
             (f"- AJCC 8th edition: {tnm['t'] or 'T?'} {tnm['n'] or 'N?'} {tnm['m'] or 'M?'}, "
             f"stage {tnm['stage'] or 'unknown'}"),
-            f"- ECOG performance status: {ecog_words(_ecog(result))} ({ECOG_USE})", ""]
+            *extra,
+            f"- ECOG performance status: {ecog_words(_ecog(result))} ({ecog_use(pack)})", ""]
 
 
 def _ecog(result: dict[str, Any]) -> int | None:

@@ -30,3 +30,37 @@ def child_pugh(**items: Any) -> dict[str, Any]:
         "thresholds": "Pugh et al. 1973 as tabled by the MSD Manual: bilirubin <2/2-3/>3 mg/dL, "
                       "albumin >3.5/2.8-3.5/<2.8 g/dL, INR <1.7/1.7-2.3/>2.3",
     }
+
+
+def _score(score_id: str) -> str:
+    from livertx.scores.library import scores
+
+    return next(s.reference for s in scores() if s.id == score_id)
+
+
+def meld_na(**items: Any) -> dict[str, Any]:
+    """MELD-Na from creatinine, bilirubin, INR, sodium and dialysis (units as in the
+    vocabulary), with the bounded values the formula used."""
+    patient = parse_patient(items)
+    row = derive_one(patient)
+    return {
+        "inputs": {"creatinine": f"{patient.creatinine:g} mg/dL", "bilirubin": f"{patient.bilirubin:g} mg/dL",
+                   "inr": f"{patient.inr:g}", "sodium": f"{patient.sodium:g} mmol/L",
+                   "dialysis": patient.dialysis},
+        "used": {"creatinine": row["_meld_cr"], "bilirubin": row["_meld_bili"],
+                 "inr": row["_meld_inr"], "sodium": row["_meld_na"]},
+        "meld": None if row["_meld_i"] is None else int(row["_meld_i"]),
+        "meld_na": None if row["meld_na"] is None else int(row["meld_na"]),
+        "formula": _score("meld_na"),
+    }
+
+
+def albi(**items: Any) -> dict[str, Any]:
+    """ALBI score and grade from bilirubin and albumin (units as in the vocabulary)."""
+    patient = parse_patient(items)
+    row = derive_one(patient)
+    return {
+        "inputs": {"bilirubin": f"{patient.bilirubin:g} mg/dL", "albumin": f"{patient.albumin:g} g/dL"},
+        "score": row["albi_score"], "grade": row["albi_grade"],
+        "formula": _score("albi"),
+    }

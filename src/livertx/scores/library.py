@@ -146,5 +146,25 @@ def derive_row(row: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-__all__ = ["Output", "Score", "derive_row", "derived_columns", "inputs_of",
+@functools.cache
+def _compiled_for(names: frozenset[str]) -> tuple[tuple[str, Callable[[Mapping[str, Any]], Any]], ...]:
+    """The steps that the columns `names` need, directly or through other outputs."""
+    needed = set(names)
+    for output in reversed(steps()):  # an output reads only outputs before it
+        if output.name in needed:
+            needed |= nodes.columns(output.node)
+    return tuple((name, run) for (name, run), output in zip(_compiled(), steps())
+                 if output.name in needed)
+
+
+def derive_for(row: Mapping[str, Any], names: frozenset[str]) -> dict[str, Any]:
+    """`derive_row` limited to what the columns `names` need (the category's candidates
+    try many combinations and read a few derived values)."""
+    out = dict(row)
+    for name, run in _compiled_for(names):
+        out[name] = run(out)
+    return out
+
+
+__all__ = ["Output", "Score", "derive_for", "derive_row", "derived_columns", "inputs_of",
            "levels", "scores", "steps", "thresholds"]

@@ -21,6 +21,9 @@ from livertx.vocabulary import FIELD_BY_NAME, FieldSpec
 
 TUMOR_SIZE = "tumor_size_cm"
 TRIALS_INTEREST = "clinical_trials_interest"
+GUIDELINE = "guideline"  # which knowledge pack answers (not a vocabulary field)
+GUIDELINE_CHOICES = {"acs-2017": "The American Cancer Society patient guide (2016-2017)",
+                     "bclc-2022": "Current guidance: BCLC 2022 staging, ASCO 2024 medicines"}
 UNIT_FIELDS = {"bilirubin": "bilirubin_unit", "albumin": "albumin_unit"}
 UNITS = {"bilirubin": ("mg/dL", "umol/L"), "albumin": ("g/dL", "g/L")}
 UNIT_WORDS = {"mg/dL": "mg/dL", "umol/L": "µmol/L", "g/dL": "g/dL", "g/L": "g/L"}
@@ -40,6 +43,12 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
     "sorafenib_status": {"never": "Never taken it", "ongoing": "Taking it now",
                          "stopped_working": "It stopped working",
                          "not_tolerated": "Could not take it (side effects)"},
+    "prior_systemic": {"none": "None yet", "atezolizumab_bevacizumab": "Atezolizumab with bevacizumab",
+                       "durvalumab_tremelimumab": "Durvalumab with tremelimumab",
+                       "nivolumab_ipilimumab": "Nivolumab with ipilimumab", "sorafenib": "Sorafenib",
+                       "lenvatinib": "Lenvatinib", "other": "Another medicine"},
+    "prior_systemic_outcome": {"ongoing": "Still taking it", "progressed": "The cancer grew",
+                               "not_tolerated": "Could not take it (side effects)"},
     "ecog": {"0": "0 - fully active", "1": "1 - light work only",
              "2": "2 - up and about more than half the day, cannot work",
              "3": "3 - in bed or chair more than half the day",
@@ -62,7 +71,7 @@ GROUPS: tuple[Group, ...] = (
     Group("tumors", "The tumors",
           "How many tumors there are and how big. Give the count and the largest size, "
           "or list each tumor's size.",
-          ("tumor_count", "largest_tumor_cm"),
+          ("tumor_count", "largest_tumor_cm", "total_tumor_cm"),
           ("spread_throughout_liver", "hard_to_remove_location", "near_major_structures")),
     Group("spread", "Has the cancer spread?",
           "Into blood vessels, to lymph nodes, or to other organs.",
@@ -70,17 +79,19 @@ GROUPS: tuple[Group, ...] = (
           ("major_vascular_invasion", "adjacent_organ_invasion")),
     Group("liver", "How well the liver works",
           "Give the Child-Pugh class your team told you, or the blood tests and signs behind it.",
-          ("cirrhosis", "child_pugh_class")),
+          ("cirrhosis", "child_pugh_class", "portal_hypertension")),
     Group("health", "General health",
           "How you are managing day to day, and whether a big operation is possible.",
-          ("fit_for_surgery", "ecog")),
+          ("fit_for_surgery", "ecog", "transplant_candidate"), ("ecog_due_to_other_illness",)),
     Group("history", "Treatment so far",
-          "Whether the cancer came back, and whether you have taken sorafenib.",
-          ("recurrent", "recurrence_site", "sorafenib_status")),  # "came back" before "where"
+          "Whether the cancer came back, and which cancer medicines you have taken.",
+          ("recurrent", "recurrence_site", "sorafenib_status", "prior_systemic",
+           "prior_systemic_outcome")),  # "came back" before "where"
     Group("wishes", "What you want", "Your own wishes count as much as the medical facts.",
           ("wants_treatment",)),
 )
-LAB_FIELDS: tuple[str, ...] = ("bilirubin", "albumin", "inr", "ascites", "encephalopathy")
+LAB_FIELDS: tuple[str, ...] = ("bilirubin", "albumin", "inr", "ascites", "encephalopathy",
+                               "afp", "creatinine", "sodium", "dialysis")
 
 
 @dataclass
@@ -131,7 +142,8 @@ class FormData:
             else:
                 target = f"f-{name}"
                 spec = FIELD_BY_NAME.get(name)
-                label = spec.label if spec else "Interest in clinical trials"
+                label = (spec.label if spec else "Guideline" if name == GUIDELINE
+                         else "Interest in clinical trials")
             out += [(target, label, message) for message in messages]
         return out
 
@@ -139,7 +151,7 @@ class FormData:
 def form_fields() -> list[str]:
     """Every name the form submits (vocabulary names and their helpers)."""
     names = [n for g in GROUPS for n in (*g.fields, *g.qualifiers)] + list(LAB_FIELDS)
-    return names + list(UNIT_FIELDS.values()) + [TUMOR_SIZE, TRIALS_INTEREST]
+    return names + list(UNIT_FIELDS.values()) + [TUMOR_SIZE, TRIALS_INTEREST, GUIDELINE]
 
 
 def read_form(items: Iterable[tuple[str, Any]]) -> FormData:
@@ -186,6 +198,8 @@ def to_patient(data: FormData) -> dict[str, Any]:
         patient["tumors"] = sizes
     if data.values.get(TRIALS_INTEREST, "") not in ("", "yes", "no"):
         data.add_error(TRIALS_INTEREST, "choose yes, no or don't know")
+    if data.values.get(GUIDELINE, "") not in ("", *GUIDELINE_CHOICES):
+        data.add_error(GUIDELINE, "choose one of " + ", ".join(GUIDELINE_CHOICES))
     return patient
 
 

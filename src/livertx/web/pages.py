@@ -19,12 +19,14 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Redirect
 from starlette.exceptions import HTTPException
 
 from livertx.engine.serving import Assessor
-from livertx.knowledge.pack import Pack
+from livertx.knowledge.pack import Pack, load_guideline
 from livertx.patient import Patient
 from livertx.render.registry import render
 from livertx.web import csrf
 from livertx.web.forms import (
     GROUPS,
+    GUIDELINE,
+    GUIDELINE_CHOICES,
     LAB_FIELDS,
     TRIALS_INTEREST,
     UNIT_WORDS,
@@ -41,15 +43,20 @@ NO_STORE = {"Cache-Control": "no-store"}
 MAX_FORM_FIELDS = 200  # the form has ~30 fields and up to 50 tumour rows
 
 
-async def _assess_timed(request: Request, patient: Patient) -> tuple[dict[str, Any], float]:
+async def _assess_timed(request: Request, patient: Patient,
+                        pack: Pack | None = None) -> tuple[dict[str, Any], float]:
     """(assessment, ms from submission to answer) without blocking the event loop.
 
     Concurrent submissions share one engine pass (the engine's cost is mostly per pass,
-    not per patient); nothing is kept once the answer is given.
+    not per patient); nothing is kept once the answer is given. One assessor per pack.
     """
-    assessor = getattr(request.app.state, "web_assessor", None)
+    pack = pack or _pack(request)
+    assessors = getattr(request.app.state, "web_assessors", None)
+    if assessors is None:
+        assessors = request.app.state.web_assessors = {}
+    assessor = assessors.get(pack.id)
     if assessor is None:
-        assessor = request.app.state.web_assessor = Assessor(_pack(request), cache_size=0)
+        assessor = assessors[pack.id] = Assessor(pack, cache_size=0)
     started = time.perf_counter()
     result = await assessor.assess(patient)
     return result, (time.perf_counter() - started) * 1000
@@ -84,6 +91,12 @@ def _pack(request: Request) -> Pack:
     return pack
 
 
+def _chosen_pack(request: Request, data: FormData) -> Pack:
+    """The guideline the form chose (validated by the form), else the server's pack."""
+    chosen = data.values.get(GUIDELINE, "")
+    return load_guideline(chosen) if chosen in GUIDELINE_CHOICES else _pack(request)
+
+
 def _page(request: Request, name: str, status: int = 200,
           headers: dict[str, str] | None = None, **context: Any) -> HTMLResponse:
     return templates.TemplateResponse(request, name, page_context(_pack(request), **context),
@@ -102,8 +115,10 @@ async def home(request: Request) -> HTMLResponse:
 
 
 @router.get("/about", response_class=HTMLResponse)
-async def about(request: Request) -> HTMLResponse:
-    pack = _pack(request)
+async def about(request: Request, guideline: str | None = None) -> HTMLResponse:
+    """The pack's about page; `?guideline=bclc-2022` shows another embedded pack's."""
+    pack = (load_guideline(guideline) if guideline in GUIDELINE_CHOICES
+            else _pack(request))
     return _page(request, "about.html", nav="about", sections=list(pack.sections.values()),
                  tables=pack.tables, categories=pack.categories,
                  references=list(pack.references.values()))
@@ -128,7 +143,8 @@ def _form_page(request: Request, data: FormData, status: int = 200,
                      data=data, groups=GROUPS, lab_fields=LAB_FIELDS, units=UNITS,
                      unit_words=UNIT_WORDS, value_labels=VALUE_LABELS,
                      trials_field=TRIALS_INTEREST, csrf_field=csrf.FIELD, csrf_token=token,
-                     notice=notice)
+                     notice=notice, guideline_field=GUIDELINE, guidelines=GUIDELINE_CHOICES,
+                     default_guideline=_pack(request).id)
     csrf.set_cookie(response, new_cookie)
     return response
 
@@ -160,6 +176,22 @@ EXPIRED = ("For your safety this form had to be checked again (it was open for a
            "the button again.")
 
 
+async def _submitted_patient(request: Request) -> tuple[FormData, Patient | None, HTMLResponse]:
+    """The submitted form, its patient, and the form page to answer with when there is no
+    patient (400 for an unreadable form, 403 for a stale token, 422 for bad answers, the
+    answers kept where there are any)."""
+    try:
+        data, trusted = await _submitted(request)
+    except FormUnreadable:
+        return FormData(), None, _form_page(request, FormData(), status=400, notice=UNREADABLE)
+    if not trusted:
+        return data, None, _form_page(request, data, status=403, notice=EXPIRED)
+    patient = validate(data)
+    if patient is None:
+        return data, None, _form_page(request, data, status=422)
+    return data, patient, HTMLResponse("")
+
+
 @router.get("/assess", response_class=HTMLResponse)
 async def assess_form(request: Request) -> HTMLResponse:
     return _form_page(request, FormData())
@@ -168,17 +200,11 @@ async def assess_form(request: Request) -> HTMLResponse:
 @router.post("/assess", response_class=HTMLResponse)
 async def assess_result(request: Request) -> HTMLResponse:
     started = time.perf_counter()
-    try:
-        data, trusted = await _submitted(request)
-    except FormUnreadable:
-        return _form_page(request, FormData(), status=400, notice=UNREADABLE)
-    if not trusted:
-        return _form_page(request, data, status=403, notice=EXPIRED)
-    patient = validate(data)
+    data, patient, refused = await _submitted_patient(request)
     if patient is None:
-        return _form_page(request, data, status=422)
-    pack = _pack(request)
-    result, engine_ms = await _assess_timed(request, patient)
+        return refused
+    pack = _chosen_pack(request, data)
+    result, engine_ms = await _assess_timed(request, patient, pack)
     token, new_cookie = csrf.token_for(request)
     render_start = time.perf_counter()
     body = render("html", result, pack, request=request, data=data, csrf_field=csrf.FIELD,
@@ -219,10 +245,26 @@ async def assess_json(request: Request) -> Response:
         errors = [{"field": k, "message": m} for k, ms in data.errors.items() for m in ms]
         errors += [{"field": "form", "message": m} for m in data.general_errors]
         return JSONResponse({"errors": errors}, status_code=422, headers=NO_STORE)
-    result, _ = await _assess_timed(request, patient)
+    result, _ = await _assess_timed(request, patient, _chosen_pack(request, data))
     body = json.dumps(result, indent=2, ensure_ascii=False) + "\n"
     return Response(body, media_type="application/json", headers={
         **NO_STORE, "Content-Disposition": 'attachment; filename="livertx-assessment.json"'})
+
+
+@router.post("/compare", response_class=HTMLResponse)
+async def compare_page(request: Request) -> HTMLResponse:
+    """The 2017 guide and current guidance side by side for the submitted answers."""
+    from livertx.compare import AGREEMENT_WORDS, FIT_WORDS, compare
+
+    data, patient, refused = await _submitted_patient(request)
+    if patient is None:
+        return refused
+    token, new_cookie = csrf.token_for(request)
+    response = _page(request, "compare.html", headers=NO_STORE, nav="assess",
+                     comparison=compare(patient), data=data, fit_words=FIT_WORDS,
+                     agreement_words=AGREEMENT_WORDS, csrf_field=csrf.FIELD, csrf_token=token)
+    csrf.set_cookie(response, new_cookie)
+    return response
 
 
 @router.get("/result")

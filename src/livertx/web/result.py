@@ -12,11 +12,11 @@ from typing import Any
 
 from livertx.knowledge.pack import Pack
 from livertx.render.labels import (
-    ECOG_USE,
     FIT_HEADINGS,
     candidates_in_display_order,
     child_pugh_short,
     dates_in_words,
+    ecog_use,
     ecog_words,
     other_warnings,
     plain_number,
@@ -108,11 +108,11 @@ def safety_views(result: dict[str, Any], pack: Pack) -> list[dict[str, Any]]:
             for n in result.get("safety_notes") or []]
 
 
-def ecog_view(result: dict[str, Any]) -> dict[str, Any]:
-    """ECOG as entered, in words; the guide does not use it, so it is shown only."""
+def ecog_view(result: dict[str, Any], pack: Pack) -> dict[str, Any]:
+    """ECOG as entered, in words, and how the pack uses it (the 2017 guide shows it only)."""
     value = (result.get("patient") or {}).get("ecog")
     ecog = value if isinstance(value, int) else None
-    return {"value": ecog, "words": ecog_words(ecog), "use": ECOG_USE}
+    return {"value": ecog, "words": ecog_words(ecog), "use": ecog_use(pack)}
 
 
 def answer_words(name: str, value: Any) -> str:
@@ -244,7 +244,7 @@ def result_context(result: dict[str, Any], pack: Pack) -> dict[str, Any]:
                              if f in FIELD_BY_NAME],
         "groups": fit_groups(result, pack),
         "cp_rows": child_pugh_rows(result),
-        "ecog": ecog_view(result),
+        "ecog": ecog_view(result, pack),
         "safety_notes": safety_views(result, pack),
         "checks": other_warnings(result),
         "stage_words": STAGE_WORDS,
