@@ -27,6 +27,9 @@ def _stop(signum: int, _frame: Any) -> None:
     name = "interrupted" if signum == signal.SIGINT else "terminated"
     sys.stderr.write(f"\n{name}: the run stopped; no output was written\n")
     sys.stderr.flush()
+    # The worker runs on while this handler writes (the write releases the GIL) and may
+    # just then open its output for the first time: remove again, right before exiting.
+    io.remove_partials()
     os._exit(128 + signum)
 
 
