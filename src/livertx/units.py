@@ -12,21 +12,18 @@ from livertx.numbers import PLAIN_DECIMAL
 BILIRUBIN_UMOL_PER_MG_DL = 17.1
 CONVERTED_DECIMALS = 4
 
-BILIRUBIN_UNITS: dict[str, float] = {
-    "mg/dl": 1.0,
-    "umol/l": 1 / BILIRUBIN_UMOL_PER_MG_DL,
-    "µmol/l": 1 / BILIRUBIN_UMOL_PER_MG_DL,
-    "μmol/l": 1 / BILIRUBIN_UMOL_PER_MG_DL,
-}
+
+
+def _mg_dl_or_umol_l(umol_per_mg_dl: float) -> dict[str, float]:
+    """mg/dL, and µmol/L in its three spellings (u, micro sign, Greek mu)."""
+    return {"mg/dl": 1.0, **dict.fromkeys(("umol/l", "µmol/l", "μmol/l"), 1 / umol_per_mg_dl)}
+
+
+BILIRUBIN_UNITS: dict[str, float] = _mg_dl_or_umol_l(BILIRUBIN_UMOL_PER_MG_DL)
 ALBUMIN_UNITS: dict[str, float] = {"g/dl": 1.0, "g/l": 0.1}
 # Creatinine: 1 mg/dL = 88.4 umol/L (molar mass 113.12 g/mol).
 CREATININE_UMOL_PER_MG_DL = 88.4
-CREATININE_UNITS: dict[str, float] = {
-    "mg/dl": 1.0,
-    "umol/l": 1 / CREATININE_UMOL_PER_MG_DL,
-    "µmol/l": 1 / CREATININE_UMOL_PER_MG_DL,
-    "μmol/l": 1 / CREATININE_UMOL_PER_MG_DL,
-}
+CREATININE_UNITS: dict[str, float] = _mg_dl_or_umol_l(CREATININE_UMOL_PER_MG_DL)
 # Sodium is monovalent: mmol/L and mEq/L are the same number. AFP: ng/mL = µg/L.
 SODIUM_UNITS: dict[str, float] = {"mmol/l": 1.0, "meq/l": 1.0}
 AFP_UNITS: dict[str, float] = {"ng/ml": 1.0, "ug/l": 1.0, "µg/l": 1.0, "μg/l": 1.0}
