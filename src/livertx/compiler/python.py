@@ -18,10 +18,10 @@ from livertx.compiler import nodes as n
 Row = Mapping[str, Any]
 Compiled = Callable[[Row], Any]
 
-_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     "=": operator.eq, "<>": operator.ne, "<": operator.lt, "<=": operator.le,
     ">": operator.gt, ">=": operator.ge}
-_ARITH: dict[str, Callable[[Any, Any], Any]] = {
+ARITH: dict[str, Callable[[Any, Any], Any]] = {
     "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
 
 
@@ -40,7 +40,7 @@ def compile_python(node: n.Node) -> Compiled:
         inner = compile_python(node.item)
         return lambda row: None if (v := inner(row)) is None else not v
     if isinstance(node, n.Compare):
-        return _compare(_COMPARE[node.op], compile_python(node.left), compile_python(node.right))
+        return _compare(COMPARE[node.op], compile_python(node.left), compile_python(node.right))
     if isinstance(node, n.In):
         return _in(compile_python(node.item), node.values)
     if isinstance(node, n.IsNull):
@@ -52,7 +52,7 @@ def compile_python(node: n.Node) -> Compiled:
     if isinstance(node, n.Coalesce):
         return _coalesce([compile_python(x) for x in node.items])
     if isinstance(node, n.Arith):
-        return _arith(_ARITH[node.op], compile_python(node.left), compile_python(node.right))
+        return _arith(ARITH[node.op], compile_python(node.left), compile_python(node.right))
     return _function(node.name, [compile_python(x) for x in node.args])
 
 

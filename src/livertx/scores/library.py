@@ -147,14 +147,20 @@ def derive_row(row: Mapping[str, Any]) -> dict[str, Any]:
 
 
 @functools.cache
-def _compiled_for(names: frozenset[str]) -> tuple[tuple[str, Callable[[Mapping[str, Any]], Any]], ...]:
-    """The steps that the columns `names` need, directly or through other outputs."""
+def steps_for(names: frozenset[str]) -> tuple[Output, ...]:
+    """The steps that the columns `names` need, directly or through other outputs, in
+    evaluation order."""
     needed = set(names)
     for output in reversed(steps()):  # an output reads only outputs before it
         if output.name in needed:
             needed |= nodes.columns(output.node)
-    return tuple((name, run) for (name, run), output in zip(_compiled(), steps())
-                 if output.name in needed)
+    return tuple(output for output in steps() if output.name in needed)
+
+
+@functools.cache
+def _compiled_for(names: frozenset[str]) -> tuple[tuple[str, Callable[[Mapping[str, Any]], Any]], ...]:
+    wanted = set(map(id, steps_for(names)))
+    return tuple(step for step, output in zip(_compiled(), steps()) if id(output) in wanted)
 
 
 def derive_for(row: Mapping[str, Any], names: frozenset[str]) -> dict[str, Any]:
@@ -167,4 +173,4 @@ def derive_for(row: Mapping[str, Any], names: frozenset[str]) -> dict[str, Any]:
 
 
 __all__ = ["Output", "Score", "derive_for", "derive_row", "derived_columns", "inputs_of",
-           "levels", "scores", "steps", "thresholds"]
+           "levels", "scores", "steps", "steps_for", "thresholds"]

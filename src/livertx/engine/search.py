@@ -1,0 +1,194 @@
+"""The candidate categories of an open case, found by a search that does not enumerate.
+
+An open case lists each category some value of its unknown facts reaches, and what each
+requires (`category_candidates`). The values tried per fact are those of
+`livertx.engine.rows.probe_dimensions`; their product can be 10^5 combinations and
+more. The search chooses one fact at a time and, at each partial choice, evaluates the
+contradiction check (`rows.POSSIBLE`) and the category table with the facts not chosen
+yet set to `ANY` (`livertx.compiler.partial`: a result that is not `ANY` holds for every
+way of choosing the rest). A contradiction prunes the branch; a settled category (or a
+settled "no category") stands for every completion at once, so each value of every fact
+not chosen yet is recorded as tried (and, for a category, as reaching it) without
+visiting them. Only an unsettled branch is split, on a fact that the row blocking the
+table reads. The result is exactly that of trying every combination
+(`tests/test_candidate_search.py` checks it against that enumeration).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Set
+from dataclasses import dataclass
+from typing import Any
+
+from livertx.compiler import nodes
+from livertx.compiler.parse import parse
+from livertx.compiler.partial import ANY, compile_partial
+from livertx.engine.conditions import CHILD_PUGH_LABS, direct_child_pugh_labs
+from livertx.engine.rows import POSSIBLE, category_columns, probe_dimensions
+from livertx.knowledge.pack import Pack
+from livertx.scores import library
+from livertx.vocabulary import FIELD_BY_NAME
+
+Condition = Callable[[Mapping[str, Any]], Any]
+
+
+class _Blame:
+    """Which fact not chosen yet leaves an expression undecided: the fact to split on.
+
+    It follows the expression down through the parts that are still ANY (into a derived
+    value's own expression when that value is ANY), so the split is on a fact that matters
+    here and now: a fact that only a settled part reads is never chosen.
+    """
+
+    def __init__(self, outputs: dict[str, nodes.Node]) -> None:
+        self.outputs = outputs  # derived value -> its expression
+        self._compiled: dict[int, tuple[nodes.Node, Condition]] = {}
+
+    def _value(self, node: nodes.Node, row: Mapping[str, Any]) -> Any:
+        found = self._compiled.get(id(node))
+        if found is None:  # the node is kept beside its closure, so its id stays its own
+            found = self._compiled[id(node)] = (node, compile_partial(node))
+        return found[1](row)
+
+    def fact(self, node: nodes.Node, row: Mapping[str, Any], open_: Set[str]) -> str | None:
+        if isinstance(node, nodes.Column):
+            if node.name in open_:
+                return node.name
+            inner = self.outputs.get(node.name)
+            return None if inner is None or row.get(node.name) is not ANY \
+                else self.fact(inner, row, open_)
+        if isinstance(node, nodes.Case):
+            for condition, value in node.whens:
+                held = self._value(condition, row)
+                if held is ANY:
+                    return self.fact(condition, row, open_)
+                if held is True:
+                    return self.fact(value, row, open_)
+            return self.fact(node.otherwise, row, open_)
+        for child in nodes.children(node):
+            if self._value(child, row) is ANY and (found := self.fact(child, row, open_)):
+                return found
+        return None
+
+
+@dataclass(frozen=True)
+class _Row:
+    node: nodes.Node
+    condition: Condition
+    outcome: str
+
+
+@dataclass(frozen=True)
+class _Table:
+    """The pack's category table and what it needs, compiled for partial rows."""
+
+    steps: tuple[tuple[str, Condition], ...]  # the derived values the table reads
+    rows: tuple[_Row, ...]
+    possible: _Row
+    order: tuple[str, ...]  # categories in table order
+    blame: _Blame
+
+    def category(self, row: dict[str, Any]) -> tuple[Any, nodes.Node | None]:
+        """Hit policy "first" (`livertx.engine.hit_policy`) on a partial row: the category,
+        None (a row before any that holds is unknown), or ANY with the condition of the
+        first unsettled row."""
+        for name, run in self.steps:
+            row[name] = run(row)
+        for rule in self.rows:
+            held = rule.condition(row)
+            if held is True:
+                return rule.outcome, None
+            if held is ANY:
+                return ANY, rule.node
+            if held is None:
+                return None, None
+        return None, None
+
+
+def _table(pack: Pack) -> _Table:
+    """The category table compiled for the search (cached on the pack)."""
+    cached: _Table | None = pack._cache.get("candidate_search")
+    if cached is None:
+        table = pack.category_table
+        steps = library.steps_for(category_columns(pack))
+        possible = parse(POSSIBLE)
+        cached = _Table(
+            tuple((o.name, compile_partial(o.node)) for o in steps),
+            tuple(_Row(node, compile_partial(node), r.outcome)
+                  for r in table.rules for node in [parse(r.when)]),
+            _Row(possible, compile_partial(possible), ""),
+            tuple(dict.fromkeys(r.outcome for r in table.rules)),
+            _Blame({o.name: o.node for o in steps}))
+        pack._cache["candidate_search"] = cached
+    return cached
+
+
+def category_candidates(row: Mapping[str, Any], pack: Pack) -> list[dict[str, Any]]:
+    """Each category some value of the unknown facts reaches, in table order, with the
+    values it requires ("requires": one value, a bound, or a list of values)."""
+    dimensions = probe_dimensions(row, pack)
+    names = list(dimensions)
+    facts = {k: v for k, v in row.items() if k in FIELD_BY_NAME}
+    if "child_pugh_class" in dimensions:  # the tried class stands in for undecided labs
+        direct = direct_child_pugh_labs(category_columns(pack))
+        facts.update(dict.fromkeys(lab for lab in CHILD_PUGH_LABS if lab not in direct))
+    table = _table(pack)
+    tried: dict[str, set[Any]] = {name: set() for name in names}
+    reached: dict[str, dict[str, set[Any]]] = {}
+
+    def record(chosen: dict[str, Any], category: str | None) -> None:
+        into = [tried]
+        if category is not None:
+            into.append(reached.setdefault(category, {name: set() for name in names}))
+        for name in names:
+            values = (chosen[name],) if name in chosen else dimensions[name]
+            for sets in into:
+                sets[name].update(values)
+
+    def visit(chosen: dict[str, Any]) -> None:
+        probe = {**facts, **dict.fromkeys(names, ANY), **chosen}
+        possible = table.possible.condition(probe)
+        if possible is False:
+            return
+        category, blocking = table.category(probe)
+        if possible is True and category is not ANY:
+            record(chosen, category)
+            return
+        open_ = dimensions.keys() - chosen.keys()
+        name = (table.blame.fact(blocking, probe, open_) if blocking is not None
+                else table.blame.fact(table.possible.node, probe, open_))
+        name = name or next(f for f in names if f not in chosen)
+        for value in dimensions[name]:
+            visit({**chosen, name: value})
+
+    visit({})
+    out = []
+    for category_id in sorted(reached, key=table.order.index):
+        requires: dict[str, Any] = {}
+        for name in names:
+            values = sorted(reached[category_id][name], key=_order)
+            every = sorted(tried[name], key=_order)
+            if len(values) < len(every):
+                requires[name] = _requirement(values, every)
+        out.append({"id": category_id, "requires": requires})
+    return out
+
+
+def _order(value: Any) -> tuple[int, Any]:
+    return (0, value) if isinstance(value, (int, float)) else (1, str(value))
+
+
+def _requirement(reaching: list[Any], every: list[Any]) -> Any:
+    """One value, a bound ("at_most"/"more_than") for numbers, or the list of values."""
+    if len(reaching) == 1:
+        return reaching[0]
+    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in every):
+        k = len(reaching)
+        if reaching == every[:k]:
+            return {"at_most": reaching[-1]}
+        if reaching == every[-k:]:
+            return {"more_than": every[-k - 1]}
+    return reaching
+
+
+__all__ = ["category_candidates"]
