@@ -6,6 +6,8 @@ Not a test: it asserts nothing. Run: .venv/bin/python benchmarks/assess.py [pati
 
 - one in-process assessment (`livertx.engine.assess`) of a typical patient, after warm-up
 - the same for a patient whose category is open (candidates and per-candidate fits)
+- the same two with the bclc-2022 pack, and its widest usual open case: only the tumours
+  known (the candidate search of `livertx.engine.search`; ~10^6 combinations to enumerate)
 - `livertx.engine.frames` over 1,000,000 generated patients (patients per second), and the
   same without the `missing` list, to show what that list costs
 - the cold `livertx assess examples/early.json --format json` (new process each time)
@@ -25,6 +27,7 @@ import polars as pl
 from livertx.engine import assess, evaluate
 from livertx.generate import generate_patients
 from livertx.knowledge import load_pack
+from livertx.knowledge.pack import load_guideline
 from livertx.patient import parse_patient
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -92,6 +95,12 @@ def main() -> None:
 
     one = median_ms(typical, pack)
     opened = median_ms(open_case, pack)
+    bclc = load_guideline("bclc-2022")
+    tumours_only = parse_patient({"tumor_count": 2, "largest_tumor_cm": 2.5})
+    assert assess(open_case, bclc)["category"]["id"] is None
+    assert assess(tumours_only, bclc)["category"]["id"] is None
+    bclc_one, bclc_open = median_ms(typical, bclc), median_ms(open_case, bclc)
+    bclc_tumours = median_ms(tumours_only, bclc)
     frame = generate_patients(n, seed=SEED)
     rate, seconds = cohort_rate(frame, pack)
     bare_rate, bare_seconds = cohort_rate(frame, pack, with_missing=False)
@@ -103,6 +112,12 @@ def main() -> None:
           one / TARGET_ONE_MS)
     _line("assess, open category (unknown-fitness.json)", f"{opened:.2f} ms",
           f"<= {TARGET_OPEN_MS:g} ms", opened / TARGET_OPEN_MS)
+    _line("bclc-2022: typical patient (early.json)", f"{bclc_one:.2f} ms",
+          f"<= {TARGET_ONE_MS:g} ms", bclc_one / TARGET_ONE_MS)
+    _line("bclc-2022: open stage (unknown-fitness.json)", f"{bclc_open:.2f} ms",
+          f"<= {TARGET_OPEN_MS:g} ms", bclc_open / TARGET_OPEN_MS)
+    _line("bclc-2022: only the tumours known", f"{bclc_tumours:.2f} ms",
+          f"<= {TARGET_OPEN_MS:g} ms", bclc_tumours / TARGET_OPEN_MS)
     _line(f"evaluate, {n:,} patients ({seconds:.2f} s)", f"{rate:,.0f} /s",
           f">= {TARGET_PATIENTS_PER_S:,} /s", rate / TARGET_PATIENTS_PER_S)
     _line(f"  same without `missing` ({bare_seconds:.2f} s)", f"{bare_rate:,.0f} /s",

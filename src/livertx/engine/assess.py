@@ -10,13 +10,13 @@ from livertx.engine.missing import missing_by_table
 from livertx.engine.rows import (
     UNKNOWN_FIT,
     RowTable,
-    category_candidates,
     class_range,
     condition_column,
     evaluate_row,
     row_plan,
     with_category,
 )
+from livertx.engine.search import category_candidates
 from livertx.knowledge.pack import Pack, load_pack
 from livertx.patient import Patient, parse_patient
 from livertx.scores import DERIVED_COLUMNS

@@ -9,8 +9,6 @@ values, `category`, `fit_<option>`, `rule_<option>`, and each condition under
 
 from __future__ import annotations
 
-import functools
-import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +17,6 @@ from livertx.compiler.parse import parse
 from livertx.compiler.python import compile_python
 from livertx.engine.conditions import (
     CHILD_PUGH_INPUTS,
-    CHILD_PUGH_LABS,
     columns_of,
     direct_child_pugh_labs,
     facts_behind,
@@ -115,7 +112,6 @@ def with_category(row: Mapping[str, Any], category: str, pack: Pack) -> dict[str
 # --- candidates -------------------------------------------------------------------------
 
 _STEP = {"largest_tumor_cm": 0.5, "tumor_count": 1}
-MAX_COMBINATIONS = 200_000
 
 
 def probe_values(fact: str, thresholds: set[float]) -> list[Any]:
@@ -185,67 +181,10 @@ def probe_dimensions(row: Mapping[str, Any], pack: Pack) -> dict[str, list[Any]]
 
 
 # Combinations the vocabulary rejects as contradictions are not tried as candidates: one
-# condition, compiled by each backend that enumerates (here, the cohort's Polars lookup and
-# the exported SQL).
+# condition, compiled by each backend that looks for candidates (the search of
+# `livertx.engine.search`, the cohort's Polars lookup and the exported SQL).
 POSSIBLE = ("NOT COALESCE(spread_throughout_liver AND tumor_count <= 3, FALSE) "
             "AND NOT COALESCE(major_vascular_invasion AND NOT vascular_invasion, FALSE)")
-
-
-@functools.cache
-def _possible() -> Condition:
-    return compile_python(parse(POSSIBLE))
-
-
-def category_candidates(row: Mapping[str, Any], pack: Pack) -> list[dict[str, Any]]:
-    """Each category some value of the unknown facts reaches, in table order, with the
-    values it requires ("requires": one value, a bound, or a list of values)."""
-    dimensions = probe_dimensions(row, pack)
-    names = list(dimensions)
-    facts = {k: v for k, v in row.items() if k in FIELD_BY_NAME}
-    if "child_pugh_class" in dimensions:  # the tried class stands in for undecided labs
-        direct = direct_child_pugh_labs(category_columns(pack))
-        facts.update(dict.fromkeys(lab for lab in CHILD_PUGH_LABS if lab not in direct))
-    category = row_plan(pack).category
-    needed = category_columns(pack)
-    reached: dict[str, list[tuple[Any, ...]]] = {}
-    tried: list[tuple[Any, ...]] = []
-    for combo in itertools.islice(itertools.product(*dimensions.values()), MAX_COMBINATIONS):
-        probe = {**facts, **dict(zip(names, combo))}
-        if not _possible()(probe):
-            continue
-        derived = library.derive_for(probe, needed)
-        category.decide(derived)
-        tried.append(combo)
-        if derived["category"] is not None:
-            reached.setdefault(derived["category"], []).append(combo)
-    order = list(dict.fromkeys(r.outcome for r in pack.category_table.rules))
-    out = []
-    for category_id in sorted(reached, key=order.index):
-        requires: dict[str, Any] = {}
-        for i, name in enumerate(names):
-            values = sorted({c[i] for c in reached[category_id]}, key=_order)
-            every = sorted({c[i] for c in tried}, key=_order)
-            if len(values) < len(every):
-                requires[name] = _requirement(values, every)
-        out.append({"id": category_id, "requires": requires})
-    return out
-
-
-def _order(value: Any) -> tuple[int, Any]:
-    return (0, value) if isinstance(value, (int, float)) else (1, str(value))
-
-
-def _requirement(reaching: list[Any], every: list[Any]) -> Any:
-    """One value, a bound ("at_most"/"more_than") for numbers, or the list of values."""
-    if len(reaching) == 1:
-        return reaching[0]
-    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in every):
-        k = len(reaching)
-        if reaching == every[:k]:
-            return {"at_most": reaching[-1]}
-        if reaching == every[-k:]:
-            return {"more_than": every[-k - 1]}
-    return reaching
 
 
 __all__ = [
@@ -254,7 +193,7 @@ __all__ = [
     "UNKNOWN_FIT",
     "RowPlan",
     "RowTable",
-    "category_candidates",
+    "category_columns",
     "class_range",
     "condition_column",
     "evaluate_row",

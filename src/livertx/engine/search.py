@@ -16,7 +16,8 @@ table reads. The result is exactly that of trying every combination
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Set
+from collections.abc import Callable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +31,7 @@ from livertx.scores import library
 from livertx.vocabulary import FIELD_BY_NAME
 
 Condition = Callable[[Mapping[str, Any]], Any]
+EXPLORE_BUDGET = 40  # visits before the search asks value by value instead
 
 
 class _Blame:
@@ -50,7 +52,7 @@ class _Blame:
             found = self._compiled[id(node)] = (node, compile_partial(node))
         return found[1](row)
 
-    def fact(self, node: nodes.Node, row: Mapping[str, Any], open_: Set[str]) -> str | None:
+    def fact(self, node: nodes.Node, row: Mapping[str, Any], open_: AbstractSet[str]) -> str | None:
         if isinstance(node, nodes.Column):
             if node.name in open_:
                 return node.name
@@ -88,21 +90,27 @@ class _Table:
     order: tuple[str, ...]  # categories in table order
     blame: _Blame
 
-    def category(self, row: dict[str, Any]) -> tuple[Any, nodes.Node | None]:
-        """Hit policy "first" (`livertx.engine.hit_policy`) on a partial row: the category,
-        None (a row before any that holds is unknown), or ANY with the condition of the
-        first unsettled row."""
+    def outcomes(self, row: dict[str, Any]) -> tuple[Any, int | None, frozenset[str]]:
+        """Hit policy "first" (`livertx.engine.hit_policy`) on a partial row: the category
+        (an id, None when a row before any that holds is unknown, or ANY), the first
+        unsettled row (when ANY) and the categories some completion may still reach."""
         for name, run in self.steps:
             row[name] = run(row)
-        for rule in self.rows:
+        first: int | None = None
+        reachable: set[str] = set()
+        for i, rule in enumerate(self.rows):
             held = rule.condition(row)
-            if held is True:
-                return rule.outcome, None
+            if held is False:
+                continue
+            if held is not None:
+                reachable.add(rule.outcome)
             if held is ANY:
-                return ANY, rule.node
-            if held is None:
-                return None, None
-        return None, None
+                first = i if first is None else first
+                continue
+            if first is None:
+                return (rule.outcome if held else None), None, frozenset(reachable)
+            break
+        return ANY if first is not None else None, first, frozenset(reachable)
 
 
 def _table(pack: Pack) -> _Table:
@@ -123,53 +131,110 @@ def _table(pack: Pack) -> _Table:
     return cached
 
 
+class _Search:
+    """One open case: the values tried for each unknown fact, and what was found."""
+
+    def __init__(self, dimensions: dict[str, list[Any]], facts: dict[str, Any],
+                 table: _Table) -> None:
+        self.dimensions, self.table = dimensions, table
+        self.base = {**facts, **dict.fromkeys(dimensions, ANY)}
+        self.tried: dict[str, set[Any]] = {name: set() for name in dimensions}
+        self.reached: dict[str, dict[str, set[Any]]] = {
+            c: {name: set() for name in dimensions} for c in table.order}
+        self.found: set[str] = set()  # the categories reached
+
+    def record(self, chosen: dict[str, Any], category: str | None) -> None:
+        """Every completion of `chosen` is possible (and, unless None, decides `category`)."""
+        into = [self.tried]
+        if category is not None:
+            self.found.add(category)
+            into.append(self.reached[category])
+        for name, values in self.dimensions.items():
+            some = (chosen[name],) if name in chosen else values
+            for sets in into:
+                sets[name].update(some)
+
+    def witness(self, chosen: dict[str, Any], target: str | None) -> bool:
+        """Whether some possible completion of `chosen` reaches `target` (with None: any
+        possible completion at all); what it settles on the way is recorded."""
+        probe = {**self.base, **chosen}
+        table = self.table
+        possible = table.possible.condition(probe)
+        if possible is False:
+            return False
+        category, first, reachable = table.outcomes(probe)
+        if possible is True and (category is not ANY or target is None):
+            self.record(chosen, None if category is ANY else category)
+            return target is None or category == target
+        if target is not None and target not in reachable:
+            return False
+        name = self.split(chosen, probe, table.rows[first].node
+                          if first is not None and target is not None else table.possible.node)
+        return any(self.witness({**chosen, name: value}, target)
+                   for value in self.dimensions[name])
+
+    def explore(self, chosen: dict[str, Any], budget: list[int]) -> bool:
+        """Split every unsettled branch (each visit spends one of `budget`): complete
+        and cheapest when the branches settle early; False when the budget ran out."""
+        budget[0] -= 1
+        if budget[0] < 0:
+            return False
+        probe = {**self.base, **chosen}
+        table = self.table
+        possible = table.possible.condition(probe)
+        if possible is False:
+            return True
+        category, first, _ = table.outcomes(probe)
+        if possible is True and category is not ANY:
+            self.record(chosen, category)
+            return True
+        name = self.split(chosen, probe, table.possible.node if first is None
+                          else table.rows[first].node)
+        return all(self.explore({**chosen, name: value}, budget)
+                   for value in self.dimensions[name])
+
+    def split(self, chosen: dict[str, Any], probe: dict[str, Any],
+              blocking: nodes.Node) -> str:
+        """The fact to split on: one the blocking condition waits for."""
+        open_ = self.dimensions.keys() - chosen.keys()
+        return self.table.blame.fact(blocking, probe, open_) or next(iter(open_))
+
+    def run(self) -> None:
+        """Explore within a small budget; when that is not enough, ask for each category
+        and each tried value of each fact whether some completion with that value reaches
+        it (values already seen reaching it are not asked again)."""
+        if self.explore({}, [EXPLORE_BUDGET]):
+            return
+        for target in (None, *self.table.order):
+            seen = self.tried if target is None else self.reached[target]
+            if target is not None and not self.witness({}, target):
+                continue
+            for name, values in self.dimensions.items():
+                for value in values:
+                    if value not in seen[name]:
+                        self.witness({name: value}, target)
+
+
 def category_candidates(row: Mapping[str, Any], pack: Pack) -> list[dict[str, Any]]:
     """Each category some value of the unknown facts reaches, in table order, with the
     values it requires ("requires": one value, a bound, or a list of values)."""
     dimensions = probe_dimensions(row, pack)
-    names = list(dimensions)
     facts = {k: v for k, v in row.items() if k in FIELD_BY_NAME}
     if "child_pugh_class" in dimensions:  # the tried class stands in for undecided labs
         direct = direct_child_pugh_labs(category_columns(pack))
         facts.update(dict.fromkeys(lab for lab in CHILD_PUGH_LABS if lab not in direct))
-    table = _table(pack)
-    tried: dict[str, set[Any]] = {name: set() for name in names}
-    reached: dict[str, dict[str, set[Any]]] = {}
-
-    def record(chosen: dict[str, Any], category: str | None) -> None:
-        into = [tried]
-        if category is not None:
-            into.append(reached.setdefault(category, {name: set() for name in names}))
-        for name in names:
-            values = (chosen[name],) if name in chosen else dimensions[name]
-            for sets in into:
-                sets[name].update(values)
-
-    def visit(chosen: dict[str, Any]) -> None:
-        probe = {**facts, **dict.fromkeys(names, ANY), **chosen}
-        possible = table.possible.condition(probe)
-        if possible is False:
-            return
-        category, blocking = table.category(probe)
-        if possible is True and category is not ANY:
-            record(chosen, category)
-            return
-        open_ = dimensions.keys() - chosen.keys()
-        name = (table.blame.fact(blocking, probe, open_) if blocking is not None
-                else table.blame.fact(table.possible.node, probe, open_))
-        name = name or next(f for f in names if f not in chosen)
-        for value in dimensions[name]:
-            visit({**chosen, name: value})
-
-    visit({})
+    search = _Search(dimensions, facts, _table(pack))
+    search.run()
     out = []
-    for category_id in sorted(reached, key=table.order.index):
+    for category_id, reached in search.reached.items():
+        if category_id not in search.found:
+            continue
         requires: dict[str, Any] = {}
-        for name in names:
-            values = sorted(reached[category_id][name], key=_order)
-            every = sorted(tried[name], key=_order)
-            if len(values) < len(every):
-                requires[name] = _requirement(values, every)
+        for name, values in reached.items():
+            reaching = sorted(values, key=_order)
+            every = sorted(search.tried[name], key=_order)
+            if len(reaching) < len(every):
+                requires[name] = _requirement(reaching, every)
         out.append({"id": category_id, "requires": requires})
     return out
 
