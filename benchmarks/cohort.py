@@ -9,6 +9,7 @@ path (`livertx.engine.assess`) in a loop on a sample and prints Polars over that
 Prints the targets and measured/target ratios. Not a test: it asserts nothing.
 
     .venv/bin/python benchmarks/cohort.py [--n 5000000] [--spark] [--sample 1000]
+        [--guideline bclc-2022]
 
 Spark is off by default: at N = 5,000,000 it takes minutes on this 2-core machine.
 """
@@ -32,14 +33,20 @@ TARGET_FLOOR_FACTOR = 2.0  # Polars within 2x of reading the input + writing the
 TARGET_DUCKDB_FACTOR = 2.0  # DuckDB within 2x of Polars
 TARGET_LOOP_RATIO = 100.0
 TARGET_PEAK_BYTES = 2 * 1024**3
+GUIDELINE_ENV = "LIVERTX_BENCH_GUIDELINE"  # the pack, handed to the child processes
+
+
+def _pack() -> object:
+    from livertx.knowledge.pack import load_guideline
+
+    return load_guideline(os.environ.get(GUIDELINE_ENV, "acs-2017"))
 
 
 def child(engine: str, source: str, output: str) -> None:
     """Runs in the child process: one engine, timed; prints a JSON line."""
     from livertx.cohort.run import run_cohort
-    from livertx.knowledge import load_pack
 
-    pack = load_pack()
+    pack = _pack()
     spark = None
     if engine == "spark":
         os.environ.setdefault("LIVERTX_SPARK_MASTER", "local[2]")
@@ -100,10 +107,9 @@ def _measured(engine: str, process: subprocess.Popen) -> dict:
 def loop_rate(source: Path, sample: int) -> float:
     """Patients per second through `assess`, one patient at a time."""
     from livertx.engine import assess
-    from livertx.knowledge import load_pack
     from livertx.vocabulary import FIELD_BY_NAME
 
-    pack = load_pack()
+    pack = _pack()
     rows = pl.read_parquet(source, n_rows=sample).to_dicts()
     patients = [{k: v for k, v in r.items() if k in FIELD_BY_NAME and v is not None}
                 for r in rows]
@@ -119,9 +125,12 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=5_000_000)
     parser.add_argument("--spark", action="store_true", help="also run the Spark engine")
     parser.add_argument("--sample", type=int, default=1000, help="patients for the assess loop")
+    parser.add_argument("--guideline", default="acs-2017", help="the pack (acs-2017, bclc-2022)")
     args = parser.parse_args()
+    os.environ[GUIDELINE_ENV] = args.guideline
 
-    print(f"livertx benchmark: cohort Parquet -> Parquet, N = {args.n:,} (seed {SEED}), "
+    print(f"livertx benchmark: cohort Parquet -> Parquet, pack {args.guideline}, "
+          f"N = {args.n:,} (seed {SEED}), "
           f"{os.cpu_count()} CPUs, polars {pl.__version__}")
     with tempfile.TemporaryDirectory(prefix="livertx-bench-") as folder:
         source = Path(folder) / "cohort.parquet"

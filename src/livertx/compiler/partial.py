@@ -4,22 +4,26 @@ The candidate search (`livertx.engine.search`) tries the unknown facts one at a 
 wants to know, before choosing the rest, whether the answer is already settled. Here each
 operator gives `ANY` when the values not chosen yet could still change its result, and
 otherwise the very value the plain backend (`livertx.compiler.python`) gives for every way
-of choosing them. With no `ANY` in the row the two backends agree exactly.
+of choosing them (`ANY` may stand for NULL too). With no `ANY` in the row the two backends
+agree exactly.
 
 `ANY` is not NULL: a fact nobody gave stays NULL (None) and keeps SQL's meaning (NULL in a
 comparison is NULL, COALESCE skips it, CASE does not take an unknown branch). Treating a
 not-yet-chosen value as NULL would be wrong wherever NULL is not passed through (COALESCE,
 IS NULL, CASE ... ELSE, LEAST/GREATEST), so those give `ANY` when they meet it.
+
+The search evaluates the category table hundreds of times per open case, so the plan is
+compiled to the text of one Python function (straight-line code, no call per node) and
+that text is compiled once by Python itself.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from livertx.compiler import nodes as n
-from livertx.compiler.python import ARITH, COMPARE
 
 
 class _Any:
@@ -35,131 +39,162 @@ ANY: Any = _Any()
 
 Row = Mapping[str, Any]
 Compiled = Callable[[Row], Any]
+_OPERATORS = {"=": "==", "<>": "!="}
 
 
 def compile_partial(node: n.Node) -> Compiled:
-    if isinstance(node, n.Column):
-        name = node.name
-        return lambda row: row.get(name)
-    if isinstance(node, n.Literal):
-        value = node.value
-        return lambda row: value
-    if isinstance(node, (n.And, n.Or)):
-        return _kleene([compile_partial(x) for x in node.items], isinstance(node, n.Or))
-    if isinstance(node, n.Not):
-        return _strict(lambda v: not v, [compile_partial(node.item)])
-    if isinstance(node, n.Compare):
-        return _strict(COMPARE[node.op], [compile_partial(node.left), compile_partial(node.right)])
-    if isinstance(node, n.In):
-        return _in(compile_partial(node.item), node.values)
-    if isinstance(node, n.IsNull):
-        inner = compile_partial(node.item)
-        return lambda row: ANY if (v := inner(row)) is ANY else v is None
-    if isinstance(node, n.Case):
-        return _case([(compile_partial(c), compile_partial(v)) for c, v in node.whens],
-                     compile_partial(node.otherwise))
-    if isinstance(node, n.Coalesce):
-        return _coalesce([compile_partial(x) for x in node.items])
-    if isinstance(node, n.Arith):
-        op = ARITH[node.op]
-        divide = node.op == "/"
-        return _strict(lambda a, b: None if divide and b == 0 else op(a, b),
-                       [compile_partial(node.left), compile_partial(node.right)])
-    return _function(node.name, [compile_partial(x) for x in node.args])
+    """One expression, as a function of a row."""
+    code = _Code()
+    code.read(node)
+    result = code.value(node, 1)
+    compiled: Compiled = code.function([f"    return {result}"])
+    return compiled
 
 
-def _strict(op: Callable[..., Any], args: list[Compiled]) -> Compiled:
-    """NULL in, NULL out (whatever the values not chosen yet are); else ANY in, ANY out.
-    One or two arguments (written out: this runs in the search's inner loop)."""
-    if len(args) == 1:
-        (arg,) = args
-
-        def unary(row: Row) -> Any:
-            v = arg(row)
-            return v if v is None or v is ANY else op(v)
-        return unary
-    left, right = args
-
-    def binary(row: Row) -> Any:
-        a, b = left(row), right(row)
-        if a is None or b is None:
-            return None
-        if a is ANY or b is ANY:
-            return ANY
-        return op(a, b)
-    return binary
+def compile_partial_steps(steps: Sequence[tuple[str, n.Node]]) -> Callable[[dict[str, Any]], None]:
+    """Outputs computed in order into the row (each may read the ones before it)."""
+    code = _Code()
+    for name, node in steps:
+        code.read(node)
+        code.lines.append(f"    row[{name!r}] = {code.value(node, 1)}")
+    compiled: Callable[[dict[str, Any]], None] = code.function(["    return None"])
+    return compiled
 
 
-def _kleene(parts: list[Compiled], decisive: bool) -> Compiled:
-    """AND (decisive False) or OR (decisive True): one decisive side decides whatever the
-    others are; an undecided side that could still be decisive leaves it undecided."""
-    def run(row: Row) -> Any:
-        unknown = undecided = False
-        for part in parts:
-            v = part(row)
-            if v is decisive:
-                return decisive
-            if v is None:
-                unknown = True
-            elif v is ANY:
-                undecided = True
-        if undecided:
-            return ANY
-        return None if unknown else not decisive
-    return run
+def _least(values: tuple[Any, ...]) -> Any:
+    known = [v for v in values if v is not None]
+    return ANY if any(v is ANY for v in known) else min(known) if known else None
 
 
-def _in(item: Compiled, values: tuple[n.Value, ...]) -> Compiled:
-    known = frozenset(v for v in values if v is not None)
-    has_null = len(known) < len(values)
-
-    def run(row: Row) -> Any:
-        v = item(row)
-        if v is None or v is ANY:
-            return v
-        if v in known:
-            return True
-        return None if has_null else False
-    return run
+def _greatest(values: tuple[Any, ...]) -> Any:
+    known = [v for v in values if v is not None]
+    return ANY if any(v is ANY for v in known) else max(known) if known else None
 
 
-def _case(whens: list[tuple[Compiled, Compiled]], otherwise: Compiled) -> Compiled:
-    def run(row: Row) -> Any:
-        for condition, value in whens:
-            c = condition(row)
-            if c is ANY:  # taken or not depending on what is chosen
-                return ANY
-            if c is True:
-                return value(row)
-        return otherwise(row)
-    return run
+def _log10(v: Any) -> Any:
+    return None if v <= 0 else math.log10(v)
 
 
-def _coalesce(parts: list[Compiled]) -> Compiled:
-    def run(row: Row) -> Any:
-        for part in parts:
-            v = part(row)
-            if v is not None:
-                return v  # ANY too: NULL or not depending on what is chosen
-        return None
-    return run
+class _Code:
+    """The lines of one generated function; `value` writes a node's code and gives the
+    name (or literal) that holds its value."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.constants: dict[str, Any] = {"ANY": ANY, "_least": _least,
+                                          "_greatest": _greatest, "_log10": _log10}
+        self.count = 0
+        self.columns: dict[str, str] = {}  # column -> the variable it was read into
+
+    def read(self, node: n.Node) -> None:
+        """Read each column the node uses once, at the top (before any branch)."""
+        self.columns = {c: self._put(1, f"row.get({c!r})") for c in sorted(n.columns(node))}
+
+    def function(self, tail: list[str]) -> Any:
+        source = "\n".join(["def compiled(row):", *self.lines, *tail])
+        namespace = dict(self.constants)
+        exec(compile(source, "<livertx.compiler.partial>", "exec"), namespace)  # noqa: S102
+        return namespace["compiled"]
+
+    def _new(self) -> str:
+        self.count += 1
+        return f"v{self.count}"
+
+    def _put(self, indent: int, text: str) -> str:
+        name = self._new()
+        self.lines.append("    " * indent + f"{name} = {text}")
+        return name
+
+    def value(self, node: n.Node, indent: int) -> str:
+        if isinstance(node, n.Literal):  # numbers and text by name: `is` never meets a literal
+            value = node.value
+            return repr(value) if value is None or isinstance(value, bool) else self._constant(value)
+        if isinstance(node, n.Column):
+            return self.columns[node.name]
+        if isinstance(node, (n.And, n.Or)):
+            parts = [self.value(x, indent) for x in node.items]
+            decisive = "True" if isinstance(node, n.Or) else "False"
+            def some(test: str) -> str:
+                return " or ".join(f"{p} is {test}" for p in parts)
+            return self._put(indent, f"{decisive} if {some(decisive)} else ANY if {some('ANY')} "
+                                     f"else None if {some('None')} else not {decisive}")
+        if isinstance(node, n.Not):
+            x = self.value(node.item, indent)
+            return self._put(indent, f"{x} if {x} is None or {x} is ANY else not {x}")
+        if isinstance(node, n.Compare):
+            op = _OPERATORS.get(node.op, node.op)
+            return self._strict([node.left, node.right], indent, lambda a, b: f"{a} {op} {b}")
+        if isinstance(node, n.Arith):
+            if node.op == "/":
+                return self._strict([node.left, node.right], indent,
+                                    lambda a, b: f"(None if {b} == 0 else {a} / {b})")
+            return self._strict([node.left, node.right], indent,
+                                lambda a, b: f"{a} {node.op} {b}")
+        if isinstance(node, n.In):
+            x = self.value(node.item, indent)
+            known = frozenset(v for v in node.values if v is not None)
+            other = "None" if len(known) < len(node.values) else "False"
+            values = self._constant(known)
+            return self._put(indent, f"{x} if {x} is None or {x} is ANY else "
+                                     f"True if {x} in {values} else {other}")
+        if isinstance(node, n.IsNull):
+            x = self.value(node.item, indent)
+            return self._put(indent, f"ANY if {x} is ANY else {x} is None")
+        if isinstance(node, n.Case):
+            return self._case(node, indent)
+        if isinstance(node, n.Coalesce):
+            return self._coalesce(node, indent)
+        return self._function(node, indent)
+
+    def _constant(self, value: Any) -> str:
+        name = f"k{len(self.constants)}"
+        self.constants[name] = value
+        return name
+
+    def _strict(self, args: list[n.Node], indent: int, apply: Callable[..., str]) -> str:
+        """NULL in, NULL out (whatever the values not chosen yet are); else ANY in, ANY out."""
+        names = [self.value(a, indent) for a in args]
+        variables = [x for x, a in zip(names, args) if not isinstance(a, n.Literal)]
+        if any(isinstance(a, n.Literal) and a.value is None for a in args):
+            return "None"
+        if not variables:
+            return self._put(indent, apply(*names))
+        null = " or ".join(f"{x} is None" for x in variables)
+        unsettled = " or ".join(f"{x} is ANY" for x in variables)
+        return self._put(indent, f"None if {null} else ANY if {unsettled} else {apply(*names)}")
+
+    def _case(self, node: n.Case, indent: int) -> str:
+        out = self._new()
+        pad = "    " * indent
+        for condition, value in node.whens:
+            held = self.value(condition, indent)
+            self.lines += [f"{pad}if {held} is ANY:", f"{pad}    {out} = ANY",
+                           f"{pad}elif {held} is True:"]
+            self.lines.append(f"{pad}    {out} = {self.value(value, indent + 1)}")
+            self.lines.append(f"{pad}else:")
+            indent += 1
+            pad = "    " * indent
+        self.lines.append(f"{pad}{out} = {self.value(node.otherwise, indent)}")
+        return out
+
+    def _coalesce(self, node: n.Coalesce, indent: int) -> str:
+        out = self._new()
+        pad = "    " * indent
+        self.lines.append(f"{pad}{out} = None")
+        for item in node.items:  # ANY stops it too: NULL or not depending on what is chosen
+            self.lines.append(f"{pad}if {out} is None:")
+            self.lines.append(f"{pad}    {out} = {self.value(item, indent + 1)}")
+        return out
+
+    def _function(self, node: n.Node, indent: int) -> str:
+        assert isinstance(node, n.Function)
+        if node.name in ("least", "greatest"):
+            names = [self.value(a, indent) for a in node.args]
+            return self._put(indent, f"_{node.name}(({', '.join(names)},))")
+        if node.name == "round":
+            return self._strict(list(node.args), indent, lambda v, d: f"round({v}, {d})")
+        call = {"log10": "_log10", "abs": "abs"}[node.name]
+        return self._strict(list(node.args), indent, lambda v: f"{call}({v})")
 
 
-def _function(name: str, args: list[Compiled]) -> Compiled:
-    if name == "log10":
-        return _strict(lambda v: None if v <= 0 else math.log10(v), args)
-    if name == "abs":
-        return _strict(abs, args)
-    if name == "round":
-        return _strict(round, args)
-    pick = max if name == "greatest" else min
-
-    def run(row: Row) -> Any:
-        values = [v for a in args if (v := a(row)) is not None]
-        if any(v is ANY for v in values):
-            return ANY
-        return pick(values) if values else None
-    return run
-
-
-__all__ = ["ANY", "compile_partial"]
+__all__ = ["ANY", "compile_partial", "compile_partial_steps"]

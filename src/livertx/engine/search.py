@@ -23,7 +23,7 @@ from typing import Any
 
 from livertx.compiler import nodes
 from livertx.compiler.parse import parse
-from livertx.compiler.partial import ANY, compile_partial
+from livertx.compiler.partial import ANY, compile_partial, compile_partial_steps
 from livertx.engine.conditions import CHILD_PUGH_LABS, direct_child_pugh_labs
 from livertx.engine.rows import POSSIBLE, category_columns, probe_dimensions
 from livertx.knowledge.pack import Pack
@@ -84,7 +84,7 @@ class _Row:
 class _Table:
     """The pack's category table and what it needs, compiled for partial rows."""
 
-    steps: tuple[tuple[str, Condition], ...]  # the derived values the table reads
+    derive: Callable[[dict[str, Any]], None]  # the derived values the table reads
     rows: tuple[_Row, ...]
     possible: _Row
     order: tuple[str, ...]  # categories in table order
@@ -94,8 +94,7 @@ class _Table:
         """Hit policy "first" (`livertx.engine.hit_policy`) on a partial row: the category
         (an id, None when a row before any that holds is unknown, or ANY), the first
         unsettled row (when ANY) and the categories some completion may still reach."""
-        for name, run in self.steps:
-            row[name] = run(row)
+        self.derive(row)
         first: int | None = None
         reachable: set[str] = set()
         for i, rule in enumerate(self.rows):
@@ -121,7 +120,7 @@ def _table(pack: Pack) -> _Table:
         steps = library.steps_for(category_columns(pack))
         possible = parse(POSSIBLE)
         cached = _Table(
-            tuple((o.name, compile_partial(o.node)) for o in steps),
+            compile_partial_steps([(o.name, o.node) for o in steps]),
             tuple(_Row(node, compile_partial(node), r.outcome)
                   for r in table.rules for node in [parse(r.when)]),
             _Row(possible, compile_partial(possible), ""),
