@@ -16,6 +16,7 @@ table reads. The result is exactly that of trying every combination
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
@@ -28,37 +29,58 @@ from livertx.engine.conditions import CHILD_PUGH_LABS, direct_child_pugh_labs
 from livertx.engine.rows import POSSIBLE, category_columns, probe_dimensions
 from livertx.knowledge.pack import Pack
 from livertx.scores import library
+from livertx.scores.library import Output
 from livertx.vocabulary import FIELD_BY_NAME
 
 Condition = Callable[[Mapping[str, Any]], Any]
-EXPLORE_BUDGET = 40  # visits before the search asks value by value instead
+EXPLORE_LIMIT = 100  # combinations up to which every branch is split (no value by value)
 
 
 class _Blame:
     """Which fact not chosen yet leaves an expression undecided: the fact to split on.
 
-    It follows the expression down through the parts that are still ANY (into a derived
-    value's own expression when that value is ANY), so the split is on a fact that matters
-    here and now: a fact that only a settled part reads is never chosen.
+    It follows the condition down through its AND, OR, NOT and CASE parts that are still
+    ANY, so the split is on a fact that matters here and now (a fact that only a settled
+    part reads is never chosen); below that (a comparison, a derived value) it takes the
+    first fact not chosen yet in the order the expressions name them.
     """
 
-    def __init__(self, outputs: dict[str, nodes.Node]) -> None:
-        self.outputs = outputs  # derived value -> its expression
+    def __init__(self, steps: tuple[Output, ...]) -> None:
+        self.outputs = {o.name: o.node for o in steps}  # derived value -> its expression
         self._compiled: dict[int, tuple[nodes.Node, Condition]] = {}
+        self._facts: dict[int, tuple[nodes.Node, tuple[str, ...]]] = {}
 
     def _value(self, node: nodes.Node, row: Mapping[str, Any]) -> Any:
+        if isinstance(node, nodes.Literal):
+            return node.value
         found = self._compiled.get(id(node))
-        if found is None:  # the node is kept beside its closure, so its id stays its own
+        if found is None:  # the node is kept beside its function, so its id stays its own
             found = self._compiled[id(node)] = (node, compile_partial(node))
         return found[1](row)
 
-    def fact(self, node: nodes.Node, row: Mapping[str, Any], open_: AbstractSet[str]) -> str | None:
+    def facts(self, node: nodes.Node) -> tuple[str, ...]:
+        """The facts an expression depends on, in the order it names them (through the
+        expressions of the derived values it reads)."""
+        found = self._facts.get(id(node))
+        if found is None:
+            found = self._facts[id(node)] = (node, tuple(dict.fromkeys(self._named(node, ()))))
+        return found[1]
+
+    def _named(self, node: nodes.Node, inside: tuple[str, ...]) -> list[str]:
         if isinstance(node, nodes.Column):
-            if node.name in open_:
-                return node.name
             inner = self.outputs.get(node.name)
-            return None if inner is None or row.get(node.name) is not ANY \
-                else self.fact(inner, row, open_)
+            own = [node.name] if node.name in FIELD_BY_NAME else []
+            if inner is None or node.name in inside:  # an implication reads its own field
+                return own
+            return own + self._named(inner, (*inside, node.name))
+        return [f for child in nodes.children(node) for f in self._named(child, inside)]
+
+    def fact(self, node: nodes.Node, row: Mapping[str, Any], open_: AbstractSet[str]) -> str | None:
+        if isinstance(node, (nodes.And, nodes.Or, nodes.Not)):
+            for child in nodes.children(node):
+                if self._value(child, row) is ANY and (found := self.fact(child, row, open_)):
+                    return found
+            return None
         if isinstance(node, nodes.Case):
             for condition, value in node.whens:
                 held = self._value(condition, row)
@@ -67,10 +89,7 @@ class _Blame:
                 if held is True:
                     return self.fact(value, row, open_)
             return self.fact(node.otherwise, row, open_)
-        for child in nodes.children(node):
-            if self._value(child, row) is ANY and (found := self.fact(child, row, open_)):
-                return found
-        return None
+        return next((f for f in self.facts(node) if f in open_), None)
 
 
 @dataclass(frozen=True)
@@ -119,13 +138,14 @@ def _table(pack: Pack) -> _Table:
         table = pack.category_table
         steps = library.steps_for(category_columns(pack))
         possible = parse(POSSIBLE)
+        nodes_ = [parse(r.when) for r in table.rules]
         cached = _Table(
             compile_partial_steps([(o.name, o.node) for o in steps]),
             tuple(_Row(node, compile_partial(node), r.outcome)
-                  for r in table.rules for node in [parse(r.when)]),
+                  for r, node in zip(table.rules, nodes_)),
             _Row(possible, compile_partial(possible), ""),
             tuple(dict.fromkeys(r.outcome for r in table.rules)),
-            _Blame({o.name: o.node for o in steps}))
+            _Blame(steps))
         pack._cache["candidate_search"] = cached
     return cached
 
@@ -172,25 +192,21 @@ class _Search:
         return any(self.witness({**chosen, name: value}, target)
                    for value in self.dimensions[name])
 
-    def explore(self, chosen: dict[str, Any], budget: list[int]) -> bool:
-        """Split every unsettled branch (each visit spends one of `budget`): complete
-        and cheapest when the branches settle early; False when the budget ran out."""
-        budget[0] -= 1
-        if budget[0] < 0:
-            return False
+    def explore(self, chosen: dict[str, Any]) -> None:
+        """Split every unsettled branch: the cheapest way for a few combinations."""
         probe = {**self.base, **chosen}
         table = self.table
         possible = table.possible.condition(probe)
         if possible is False:
-            return True
+            return
         category, first, _ = table.outcomes(probe)
         if possible is True and category is not ANY:
             self.record(chosen, category)
-            return True
+            return
         name = self.split(chosen, probe, table.possible.node if first is None
                           else table.rows[first].node)
-        return all(self.explore({**chosen, name: value}, budget)
-                   for value in self.dimensions[name])
+        for value in self.dimensions[name]:
+            self.explore({**chosen, name: value})
 
     def split(self, chosen: dict[str, Any], probe: dict[str, Any],
               blocking: nodes.Node) -> str:
@@ -199,10 +215,11 @@ class _Search:
         return self.table.blame.fact(blocking, probe, open_) or next(iter(open_))
 
     def run(self) -> None:
-        """Explore within a small budget; when that is not enough, ask for each category
-        and each tried value of each fact whether some completion with that value reaches
-        it (values already seen reaching it are not asked again)."""
-        if self.explore({}, [EXPLORE_BUDGET]):
+        """For a few combinations, explore; otherwise ask for each category and each tried
+        value of each fact whether some completion with that value reaches it (values
+        already seen reaching it are not asked again)."""
+        if math.prod(len(values) for values in self.dimensions.values()) <= EXPLORE_LIMIT:
+            self.explore({})
             return
         for target in (None, *self.table.order):
             seen = self.tried if target is None else self.reached[target]
