@@ -16,6 +16,7 @@ table reads. The result is exactly that of trying every combination
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
@@ -99,21 +100,38 @@ class _Row:
     outcome: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Table:
     """The pack's category table and what it needs, compiled for partial rows."""
 
-    derive: Callable[[dict[str, Any]], None]  # the derived values the table reads
+    steps: tuple[Output, ...]  # the derived values the table reads, in order
     rows: tuple[_Row, ...]
     possible: _Row
+    possible_columns: tuple[str, ...]
     order: tuple[str, ...]  # categories in table order
     blame: _Blame
 
+    @functools.cached_property
+    def derive(self) -> Callable[[dict[str, Any]], None]:
+        return compile_partial_steps([(o.name, o.node) for o in self.steps])
+
+    @functools.lru_cache(maxsize=64)  # noqa: B019 (one table per pack, kept with the pack)
+    def rederive(self, fact: str) -> tuple[tuple[str, ...], Callable[[dict[str, Any]], None]]:
+        """What changes when `fact` is chosen: the fields whose implication is computed
+        again (set back to their given value first) and the steps that read it."""
+        changed, steps = {fact}, []
+        for output in self.steps:
+            if changed & nodes.columns(output.node):
+                steps.append(output)
+                changed.add(output.name)
+        implied = tuple(o.name for o in steps if o.name in FIELD_BY_NAME)
+        return implied, compile_partial_steps([(o.name, o.node) for o in steps])
+
     def outcomes(self, row: dict[str, Any]) -> tuple[Any, int | None, frozenset[str]]:
-        """Hit policy "first" (`livertx.engine.hit_policy`) on a partial row: the category
-        (an id, None when a row before any that holds is unknown, or ANY), the first
-        unsettled row (when ANY) and the categories some completion may still reach."""
-        self.derive(row)
+        """Hit policy "first" (`livertx.engine.hit_policy`) on a partial row with its
+        derived values: the category (an id, None when a row before any that holds is
+        unknown, or ANY), the first unsettled row (when ANY) and the categories some
+        completion may still reach."""
         first: int | None = None
         reachable: set[str] = set()
         for i, rule in enumerate(self.rows):
@@ -138,16 +156,35 @@ def _table(pack: Pack) -> _Table:
         table = pack.category_table
         steps = library.steps_for(category_columns(pack))
         possible = parse(POSSIBLE)
-        nodes_ = [parse(r.when) for r in table.rules]
         cached = _Table(
-            compile_partial_steps([(o.name, o.node) for o in steps]),
+            steps,
             tuple(_Row(node, compile_partial(node), r.outcome)
-                  for r, node in zip(table.rules, nodes_)),
+                  for r in table.rules for node in [parse(r.when)]),
             _Row(possible, compile_partial(possible), ""),
+            tuple(sorted(nodes.columns(possible))),
             tuple(dict.fromkeys(r.outcome for r in table.rules)),
             _Blame(steps))
         pack._cache["candidate_search"] = cached
     return cached
+
+
+@dataclass(frozen=True)
+class _Visit:
+    """The table at one partial choice."""
+
+    chosen: dict[str, Any]
+    probe: dict[str, Any]  # the facts (chosen or ANY) and the derived values over them
+    possible: Any
+    category: Any
+    first: int | None  # the first unsettled row
+    reachable: frozenset[str]
+
+    def blocking(self, table: _Table, target: str | None = "") -> nodes.Node:
+        """The condition to split on: the first unsettled row, or the contradiction check
+        (when the category is settled, or any possible completion will do)."""
+        if self.first is None or target is None:
+            return table.possible.node
+        return table.rows[self.first].node
 
 
 class _Search:
@@ -161,6 +198,9 @@ class _Search:
         self.reached: dict[str, dict[str, set[Any]]] = {
             c: {name: set() for name in dimensions} for c in table.order}
         self.found: set[str] = set()  # the categories reached
+        probe = dict(self.base)
+        table.derive(probe)
+        self.root = self._visit({}, probe)
 
     def record(self, chosen: dict[str, Any], category: str | None) -> None:
         """Every completion of `chosen` is possible (and, unless None, decides `category`)."""
@@ -173,62 +213,80 @@ class _Search:
             for sets in into:
                 sets[name].update(some)
 
-    def witness(self, chosen: dict[str, Any], target: str | None) -> bool:
-        """Whether some possible completion of `chosen` reaches `target` (with None: any
-        possible completion at all); what it settles on the way is recorded."""
-        probe = {**self.base, **chosen}
-        table = self.table
-        possible = table.possible.condition(probe)
-        if possible is False:
-            return False
-        category, first, reachable = table.outcomes(probe)
-        if possible is True and (category is not ANY or target is None):
-            self.record(chosen, None if category is ANY else category)
-            return target is None or category == target
-        if target is not None and target not in reachable:
-            return False
-        name = self.split(chosen, probe, table.rows[first].node
-                          if first is not None and target is not None else table.possible.node)
-        return any(self.witness({**chosen, name: value}, target)
-                   for value in self.dimensions[name])
+    def child(self, parent: _Visit, name: str, value: Any) -> _Visit:
+        """`parent` with one more fact chosen: only what reads it is computed again."""
+        chosen = {**parent.chosen, name: value}
+        probe = dict(parent.probe)
+        probe[name] = value
+        implied, rederive = self.table.rederive(name)
+        for field in implied:  # an implication reads the field as given
+            probe[field] = chosen.get(field, self.base[field])
+        rederive(probe)
+        return self._visit(chosen, probe)
 
-    def explore(self, chosen: dict[str, Any]) -> None:
-        """Split every unsettled branch: the cheapest way for a few combinations."""
-        probe = {**self.base, **chosen}
+    def _visit(self, chosen: dict[str, Any], probe: dict[str, Any]) -> _Visit:
         table = self.table
-        possible = table.possible.condition(probe)
+        given = {c: chosen.get(c, self.base.get(c)) for c in table.possible_columns}
+        possible = table.possible.condition(given)
         if possible is False:
-            return
-        category, first, _ = table.outcomes(probe)
+            return _Visit(chosen, probe, False, None, None, frozenset())
+        category, first, reachable = table.outcomes(probe)
         if possible is True and category is not ANY:
             self.record(chosen, category)
-            return
-        name = self.split(chosen, probe, table.possible.node if first is None
-                          else table.rows[first].node)
-        for value in self.dimensions[name]:
-            self.explore({**chosen, name: value})
+        return _Visit(chosen, probe, possible, category, first, reachable)
 
-    def split(self, chosen: dict[str, Any], probe: dict[str, Any],
-              blocking: nodes.Node) -> str:
+    @staticmethod
+    def status(visit: _Visit, target: str | None) -> bool | None:
+        """Whether every (True), no (False) or some (None) possible completion of the
+        visit reaches `target` (None: any possible completion)."""
+        if visit.possible is False:
+            return False
+        if visit.possible is True and (visit.category is not ANY or target is None):
+            return target is None or visit.category == target
+        if target is not None and target not in visit.reachable:
+            return False
+        return None
+
+    def witness(self, visit: _Visit, target: str | None) -> bool:
+        """Whether some possible completion of the visit reaches `target` (None: any
+        possible completion); what it settles on the way is recorded."""
+        held = self.status(visit, target)
+        if held and visit.category is ANY:  # any possible completion was asked for
+            self.record(visit.chosen, None)
+        if held is not None:
+            return held
+        name = self.split(visit, visit.blocking(self.table, target))
+        return any(self.witness(self.child(visit, name, value), target)
+                   for value in self.dimensions[name])
+
+    def explore(self, visit: _Visit) -> None:
+        """Split every unsettled branch: the cheapest way for a few combinations."""
+        if visit.possible is False or (visit.possible is True and visit.category is not ANY):
+            return
+        name = self.split(visit, visit.blocking(self.table))
+        for value in self.dimensions[name]:
+            self.explore(self.child(visit, name, value))
+
+    def split(self, visit: _Visit, blocking: nodes.Node) -> str:
         """The fact to split on: one the blocking condition waits for."""
-        open_ = self.dimensions.keys() - chosen.keys()
-        return self.table.blame.fact(blocking, probe, open_) or next(iter(open_))
+        open_ = self.dimensions.keys() - visit.chosen.keys()
+        return self.table.blame.fact(blocking, visit.probe, open_) or next(iter(open_))
 
     def run(self) -> None:
         """For a few combinations, explore; otherwise ask for each category and each tried
         value of each fact whether some completion with that value reaches it (values
         already seen reaching it are not asked again)."""
         if math.prod(len(values) for values in self.dimensions.values()) <= EXPLORE_LIMIT:
-            self.explore({})
+            self.explore(self.root)
             return
         for target in (None, *self.table.order):
             seen = self.tried if target is None else self.reached[target]
-            if target is not None and not self.witness({}, target):
+            if target is not None and not self.witness(self.root, target):
                 continue
             for name, values in self.dimensions.items():
                 for value in values:
                     if value not in seen[name]:
-                        self.witness({name: value}, target)
+                        self.witness(self.child(self.root, name, value), target)
 
 
 def category_candidates(row: Mapping[str, Any], pack: Pack) -> list[dict[str, Any]]:
