@@ -49,12 +49,21 @@ class RowTable:
     conditions: tuple[tuple[str, Condition], ...]  # (condition column, condition): rows, notes
     outcome: Condition
     deciding_rule: Condition
+    by_category: tuple[tuple[str, Condition], ...]  # the conditions that read the category
 
     def decide(self, row: dict[str, Any]) -> None:
         """Every condition, then the outcome and the deciding (or blocking) rule."""
         for column, condition in self.conditions:
             row[column] = condition(row)
         row[self.column], row[self.rule_column] = self.outcome(row), self.deciding_rule(row)
+
+    def redecide(self, row: dict[str, Any]) -> None:
+        """`decide` on a decided row whose category was changed: only the conditions
+        that read the category are evaluated again."""
+        if self.by_category:
+            for column, condition in self.by_category:
+                row[column] = condition(row)
+            row[self.column], row[self.rule_column] = self.outcome(row), self.deciding_rule(row)
 
 
 @dataclass(frozen=True)
@@ -69,10 +78,13 @@ def _compiled(when: str) -> Condition:
 
 
 def _table(table: DecisionTable) -> RowTable:
-    return RowTable(table, table.column, rule_column(table),
-                    tuple((condition_column(r.id), _compiled(r.when)) for r in table.rows),
+    conditions = tuple((condition_column(r.id), _compiled(r.when)) for r in table.rows)
+    reads = ("category", "category_rule")
+    return RowTable(table, table.column, rule_column(table), conditions,
                     compile_python(outcome_node(table)),
-                    compile_python(outcome_node(table, deciding_rule=True)))
+                    compile_python(outcome_node(table, deciding_rule=True)),
+                    tuple(c for c, r in zip(conditions, table.rows)
+                          if any(x in columns_of(r.when) for x in reads)))
 
 
 def row_plan(pack: Pack) -> RowPlan:
@@ -105,7 +117,8 @@ def decide_options(row: dict[str, Any], plan: RowPlan) -> None:
 def with_category(row: Mapping[str, Any], category: str, pack: Pack) -> dict[str, Any]:
     """The row re-decided as if its category were `category` (for open cases)."""
     forced = {**row, "category": category}
-    decide_options(forced, row_plan(pack))
+    for table in row_plan(pack).options:
+        table.redecide(forced)
     return forced
 
 
