@@ -276,7 +276,7 @@ class _Search:
         """For a few combinations, explore; otherwise ask for each category and each tried
         value of each fact whether some completion with that value reaches it (values
         already seen reaching it are not asked again)."""
-        if math.prod(len(values) for values in self.dimensions.values()) <= EXPLORE_LIMIT:
+        if _size(self.dimensions) <= EXPLORE_LIMIT:
             self.explore(self.root)
             return
         for target in (None, *self.table.order):
@@ -287,6 +287,15 @@ class _Search:
                 for value in values:
                     if value not in seen[name]:
                         self.witness(self.child(self.root, name, value), target)
+
+
+def quick(row: Mapping[str, Any], pack: Pack) -> bool:
+    """Whether an open row's search is a short exploration (few combinations to try)."""
+    return _size(probe_dimensions(row, pack)) <= EXPLORE_LIMIT
+
+
+def _size(dimensions: dict[str, list[Any]]) -> int:
+    return math.prod(len(values) for values in dimensions.values())
 
 
 def category_candidates(row: Mapping[str, Any], pack: Pack) -> list[dict[str, Any]]:
@@ -330,4 +339,4 @@ def _requirement(reaching: list[Any], every: list[Any]) -> Any:
     return reaching
 
 
-__all__ = ["category_candidates"]
+__all__ = ["category_candidates", "quick"]

@@ -14,6 +14,7 @@ import anyio
 
 from livertx.engine.assess import explain
 from livertx.engine.rows import evaluate_row
+from livertx.engine.search import quick
 from livertx.knowledge.pack import Pack
 from livertx.patient import Patient
 
@@ -44,9 +45,10 @@ class Assessor:
     """`await assessor.assess(patient)`: the contract JSON, computed off the event loop.
 
     A decided case takes a fraction of a millisecond on the Python backend and runs on the
-    event loop (a worker thread would wait for the GIL longer than that); an open case,
-    whose candidates can take tens of milliseconds, runs in one worker thread so the loop
-    keeps serving. `cache_size=0` keeps nothing once a call is answered (the web pages'
+    event loop (a worker thread would wait for the GIL longer than that); so does an open
+    case with few combinations to search (`livertx.engine.search.quick`: about a
+    millisecond). A wider open case, whose candidates can take several milliseconds, runs
+    in one worker thread so the loop keeps serving. `cache_size=0` keeps nothing once a call is answered (the web pages'
     promise).
     """
 
@@ -62,7 +64,7 @@ class Assessor:
         if cached is not None:
             return cached
         row = evaluate_row(patient.facts(), self.pack)
-        if row["category"] is not None:
+        if row["category"] is not None or quick(row, self.pack):
             result = explain(row, self.pack, patient)
         else:
             result = await anyio.to_thread.run_sync(explain, row, self.pack, patient,
