@@ -142,9 +142,17 @@ def missing_from_paths(paths: tuple[tuple[str, tuple[Path, ...]], ...]) -> pl.Ex
 
 @functools.cache
 def _missing_lookup(facts: tuple[str, ...]) -> pl.Series:
-    """Every combination of missing facts, indexed by its bit mask."""
-    lists = [[f for i, f in enumerate(facts) if mask >> i & 1] for mask in range(1 << len(facts))]
-    return pl.Series("missing", lists, dtype=pl.List(pl.String))
+    """Every combination of missing facts, indexed by its bit mask. Built from arrays (the
+    offsets and the fact of each set bit): with 18 facts, as `bclc-2022` has, that is
+    262,144 lists, which took seconds to build one by one."""
+    import numpy as np
+    import pyarrow as pa
+
+    bits = (np.arange(1 << len(facts))[:, None] >> np.arange(len(facts))) & 1 == 1
+    offsets = np.concatenate([[0], np.cumsum(bits.sum(axis=1))]).astype(np.int32)
+    names = pl.Series(list(facts), dtype=pl.String).gather(np.nonzero(bits)[1])
+    lists = pa.ListArray.from_arrays(pa.array(offsets), names.to_arrow())
+    return pl.Series("missing", lists).cast(pl.List(pl.String))
 
 
 def path_open(path: Path) -> pl.Expr:
