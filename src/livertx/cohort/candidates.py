@@ -4,8 +4,8 @@ An open row's candidates depend only on its key (see `plan.KeyPart`), so the dis
 keys are enumerated together in one table: each unknown fact behind the category table is
 tried at the values `livertx.engine.rows.probe_values` gives, Child-Pugh at the
 classes the known labs allow, contradictions are dropped, and the category table is
-evaluated once over all combinations. This is the batch form of
-`livertx.engine.rows.category_candidates` (ids only); the differential test checks
+evaluated once over all combinations. This is the batch, enumerating form of
+`livertx.engine.search.category_candidates` (ids only); the differential test checks
 that both give the same ids.
 """
 

@@ -2,8 +2,8 @@
 
 Vocabulary column names in, the cohort's output columns out, with nothing computed in
 Python: the score library and the decision tables compiled to SQL (as the DuckDB engine
-runs them), then, for the rows whose category is open, the candidate categories by the
-same enumeration as `livertx.engine.rows.category_candidates` (each unknown fact the
+runs them), then, for the rows whose category is open, the candidate categories by
+enumerating what `livertx.engine.search.category_candidates` searches (each unknown fact the
 category rests on tried at its probe values, the Child-Pugh class within what the labs
 allow), the fits the candidates agree on, and `missing` from the shared paths. Written in
 DuckDB's dialect and translated by sqlglot; a dialect is offered only when a test runs the

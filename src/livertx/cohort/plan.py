@@ -92,7 +92,7 @@ def _key_parts(pack: Pack) -> tuple[KeyPart, ...]:
 
     Numbers are replaced by their place among the thresholds the tables and scores use,
     and the Child-Pugh inputs by the class (when known) or the classes the known labs
-    still allow: exactly what `livertx.engine.rows.category_candidates` reads.
+    still allow: exactly what `livertx.engine.search.category_candidates` reads.
     """
     columns = frozenset().union(*(columns_of(r.when) for r in pack.category_table.rules))
     relevant = facts_behind(columns) | set(QUALIFIERS)

@@ -119,8 +119,8 @@ class _Code:
             return self._put(indent, f"{decisive} if {some(decisive)} else ANY if {some('ANY')} "
                                      f"else None if {some('None')} else not {decisive}")
         if isinstance(node, n.Not):
-            x = self.value(node.item, indent)
-            return self._put(indent, f"{x} if {x} is None or {x} is ANY else not {x}")
+            return self._over(node.item, indent,
+                              lambda x: f"{x} if {x} is None or {x} is ANY else not {x}")
         if isinstance(node, n.Compare):
             op = _OPERATORS.get(node.op, node.op)
             return self._strict([node.left, node.right], indent, lambda a, b: f"{a} {op} {b}")
@@ -131,20 +131,22 @@ class _Code:
             return self._strict([node.left, node.right], indent,
                                 lambda a, b: f"{a} {node.op} {b}")
         if isinstance(node, n.In):
-            x = self.value(node.item, indent)
             known = frozenset(v for v in node.values if v is not None)
             other = "None" if len(known) < len(node.values) else "False"
             values = self._constant(known)
-            return self._put(indent, f"{x} if {x} is None or {x} is ANY else "
-                                     f"True if {x} in {values} else {other}")
+            return self._over(node.item, indent, lambda x: f"{x} if {x} is None or {x} is ANY "
+                                                           f"else True if {x} in {values} else {other}")
         if isinstance(node, n.IsNull):
-            x = self.value(node.item, indent)
-            return self._put(indent, f"ANY if {x} is ANY else {x} is None")
+            return self._over(node.item, indent, lambda x: f"ANY if {x} is ANY else {x} is None")
         if isinstance(node, n.Case):
             return self._case(node, indent)
         if isinstance(node, n.Coalesce):
             return self._coalesce(node, indent)
         return self._function(node, indent)
+
+    def _over(self, item: n.Node, indent: int, text: Callable[[str], str]) -> str:
+        """A node of one operand: its value's name given to `text`."""
+        return self._put(indent, text(self.value(item, indent)))
 
     def _constant(self, value: Any) -> str:
         name = f"k{len(self.constants)}"
