@@ -79,7 +79,8 @@ def test_every_row_cites_a_reference_and_secondary_facts_say_so() -> None:
 @pytest.mark.parametrize(("change", "stage"), [
     ({"largest_tumor_cm": 2.0}, "bclc_0"),
     ({"largest_tumor_cm": 2.01}, "bclc_a"),
-    ({"largest_tumor_cm": 2.0, "vascular_invasion": True}, "bclc_a"),
+    ({"largest_tumor_cm": 2.0, "vascular_invasion": True, "major_vascular_invasion": False},
+     "bclc_a"),
     ({"largest_tumor_cm": 6.0}, "bclc_a"),  # one tumour has no size limit in 2022
     ({"tumor_count": 3, "largest_tumor_cm": 3.0}, "bclc_a"),
     ({"tumor_count": 3, "largest_tumor_cm": 3.01}, "bclc_b"),
@@ -111,6 +112,17 @@ def test_every_row_cites_a_reference_and_secondary_facts_say_so() -> None:
 def test_stage_boundaries(change: dict[str, Any], stage: str) -> None:
     result = run(**change)
     assert result["category"]["id"] == stage, result["category"]
+
+
+def test_vascular_invasion_with_the_major_vein_unknown_leaves_a_or_c_open() -> None:
+    """A major vein is a fact: not ruled out, it could make the stage C (portal invasion)."""
+    result = run(largest_tumor_cm=2.0, vascular_invasion=True)
+    assert result["category"]["id"] is None
+    candidates = {c["id"]: c["requires"] for c in result["category"]["candidates"]}
+    assert candidates == {"bclc_a": {"major_vascular_invasion": False},
+                          "bclc_c": {"major_vascular_invasion": True}}
+    assert "major_vascular_invasion" in result["missing"]
+    assert fits(result)["partial_hepatectomy"] != "primary"
 
 
 def test_the_liver_reading_is_shown_and_ecog_from_another_illness_is_said() -> None:

@@ -105,9 +105,9 @@ def test_python_polars_and_duckdb_agree_on_every_score() -> None:
     query = f"SELECT {columns} FROM source"
     for group in library.levels():  # one SELECT a level, as the cohort's SQL does
         names = {o.name for o in group}
-        kept = ", ".join(f'"{c}"' for c in [*frame.columns, *(o.name for g in library.levels()
-                                                              for o in g)]
-                         if c not in names and _defined_before(c, group))
+        kept = ", ".join(f'"{c}"' for c in dict.fromkeys(
+                             [*frame.columns, *(o.name for g in library.levels() for o in g)])
+                         if c not in names and (c in frame.columns or _defined_before(c, group)))
         added = ", ".join(f"{compile_sql(o.node)} AS \"{o.name}\"" for o in group)
         query = f"SELECT {kept}, {added} FROM ({query})"
     duck = pl.from_arrow(duckdb.sql(query).to_arrow_table())

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from conftest import derive_one
 from pydantic import ValidationError
 
 from livertx.errors import InvalidInput
@@ -353,11 +354,20 @@ def test_empty_patient_has_every_fact_unknown_and_every_qualifier_defaulted() ->
 def test_qualifier_defaults_are_documented_values() -> None:
     defaults = {name: FIELD_BY_NAME[name].default for name in QUALIFIERS}
     assert defaults == {
-        "major_vascular_invasion": False, "adjacent_organ_invasion": False,
+        "adjacent_organ_invasion": False,
         "spread_throughout_liver": False, "hard_to_remove_location": False,
         "near_major_structures": False, "recurrent": False, "wants_treatment": True,
         "ecog_due_to_other_illness": False, "dialysis": False,
     }
+
+
+def test_a_major_vein_is_a_fact_unknown_unless_given() -> None:
+    """DESIGN.md: a major vein involved is a fact; only "no vascular invasion" rules it out."""
+    assert parse_patient({}).facts()["major_vascular_invasion"] is None
+    assert parse_patient({"vascular_invasion": True}).facts()["major_vascular_invasion"] is None
+    assert derive_one(vascular_invasion=False)["major_vascular_invasion"] is False
+    assert derive_one(vascular_invasion=True)["major_vascular_invasion"] is None
+    assert derive_one(major_vascular_invasion=True)["vascular_invasion"] is True
 
 
 def test_facts_left_out_stay_unknown_next_to_given_ones() -> None:

@@ -221,6 +221,20 @@ def test_no_safety_note_for_an_ordinary_early_case() -> None:
     assert result["safety_notes"] == []
 
 
+# --- a major vein is a fact: not ruled out, it is not presumed absent ----------------------
+
+def test_ablation_is_not_a_main_option_while_a_major_vein_is_not_ruled_out() -> None:
+    """Regression: with vascular invasion and no word on a major vein, ablation was a main
+    option, because a major vein was presumed uninvolved (DESIGN.md makes it a fact)."""
+    patient = {**SMALL_ONE, "largest_tumor_cm": 2, "vascular_invasion": True,
+               "cirrhosis": True, "child_pugh_class": "A"}
+    unknown = assess(patient)
+    assert option(unknown, "ablation")["fit"] == "unknown"
+    assert "major_vascular_invasion" in unknown["missing"]
+    assert fits(assess({**patient, "major_vascular_invasion": True}))["ablation"] == "not_advised"
+    assert fits(assess({**patient, "major_vascular_invasion": False}))["ablation"] == "primary"
+
+
 # --- the invariants -----------------------------------------------------------------------------
 
 @st.composite

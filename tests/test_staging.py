@@ -107,7 +107,17 @@ def t(**facts: Any) -> str | None:
     (8.0, True, "T2"),
 ])
 def test_t_solitary(size: float, invasion: bool, category: str) -> None:
-    assert t(tumor_count=1, largest_tumor_cm=size, vascular_invasion=invasion) == category
+    no_major_vein = {"major_vascular_invasion": False} if invasion else {}
+    assert t(tumor_count=1, largest_tumor_cm=size, vascular_invasion=invasion,
+             **no_major_vein) == category
+
+
+@pytest.mark.parametrize("size", [1.0, 2.0, 4.0])
+def test_t_invasion_with_the_major_vein_unknown_is_unknown(size: float) -> None:
+    """Vascular invasion without saying whether a major vein is involved could be T4."""
+    assert t(tumor_count=1, largest_tumor_cm=size, vascular_invasion=True) is None
+    assert t(tumor_count=1, largest_tumor_cm=size, vascular_invasion=True,
+             major_vascular_invasion=True) == "T4"
 
 
 @pytest.mark.parametrize(("count", "size", "category"), [
@@ -118,13 +128,15 @@ def test_t_solitary(size: float, invasion: bool, category: str) -> None:
     (6, 9.0, "T3"),
 ])
 def test_t_multiple(count: int, size: float, category: str) -> None:
-    assert t(tumor_count=count, largest_tumor_cm=size) == category
-    assert t(tumor_count=count, largest_tumor_cm=size, vascular_invasion=True) == category
+    assert t(tumor_count=count, largest_tumor_cm=size) is None  # a major vein not ruled out
+    assert t(tumor_count=count, largest_tumor_cm=size, vascular_invasion=False) == category
+    assert t(tumor_count=count, largest_tumor_cm=size, vascular_invasion=True,
+             major_vascular_invasion=False) == category
 
 
 def test_t_spread_throughout_liver_counts_as_multiple() -> None:
-    assert t(spread_throughout_liver=True, largest_tumor_cm=4.0) == "T2"
-    assert t(spread_throughout_liver=True, largest_tumor_cm=6.0) == "T3"
+    assert t(spread_throughout_liver=True, largest_tumor_cm=4.0, vascular_invasion=False) == "T2"
+    assert t(spread_throughout_liver=True, largest_tumor_cm=6.0, vascular_invasion=False) == "T3"
 
 
 @pytest.mark.parametrize("qualifier", ["major_vascular_invasion", "adjacent_organ_invasion"])
@@ -146,12 +158,14 @@ def test_t_unknown_stays_unknown(facts: dict[str, Any], reason: str) -> None:
     assert t(**facts) is None, reason
 
 
-def test_t_small_solitary_is_decided_without_invasion() -> None:
-    assert t(tumor_count=1, largest_tumor_cm=1.5) == "T1a"
+def test_t_small_solitary_needs_only_the_major_vein_ruled_out() -> None:
+    assert t(tumor_count=1, largest_tumor_cm=1.5, major_vascular_invasion=False) == "T1a"
+    assert t(tumor_count=1, largest_tumor_cm=1.5) is None
 
 
-def test_t_multiple_is_decided_without_invasion() -> None:
-    assert t(tumor_count=2, largest_tumor_cm=6.0) == "T3"
+def test_t_multiple_needs_only_the_major_vein_ruled_out() -> None:
+    assert t(tumor_count=2, largest_tumor_cm=6.0, major_vascular_invasion=False) == "T3"
+    assert t(tumor_count=2, largest_tumor_cm=6.0) is None
 
 
 # --- N, M and stage groups ------------------------------------------------------------------
@@ -175,7 +189,8 @@ N0M0 = {"lymph_node_spread": False, "distant_spread": False}
 @pytest.mark.parametrize(("facts", "t_category", "stage"), [
     ({"tumor_count": 1, "largest_tumor_cm": 2.0, "vascular_invasion": False, **N0M0}, "T1a", "IA"),
     ({"tumor_count": 1, "largest_tumor_cm": 4.0, "vascular_invasion": False, **N0M0}, "T1b", "IB"),
-    ({"tumor_count": 1, "largest_tumor_cm": 4.0, "vascular_invasion": True, **N0M0}, "T2", "II"),
+    ({"tumor_count": 1, "largest_tumor_cm": 4.0, "vascular_invasion": True,
+      "major_vascular_invasion": False, **N0M0}, "T2", "II"),
     ({"tumor_count": 3, "largest_tumor_cm": 4.0, "vascular_invasion": False, **N0M0}, "T2", "II"),
     ({"tumor_count": 3, "largest_tumor_cm": 7.0, "vascular_invasion": False, **N0M0}, "T3", "IIIA"),
     ({"tumor_count": 1, "largest_tumor_cm": 4.0, "major_vascular_invasion": True, **N0M0},
@@ -195,9 +210,11 @@ def test_stage_groups(facts: dict[str, Any], t_category: str, stage: str) -> Non
 
 def test_every_stage_group_is_reachable() -> None:
     groups = {
-        derive_one(tumor_count=1, largest_tumor_cm=s, vascular_invasion=v, **N0M0)["stage_group"]
+        derive_one(tumor_count=1, largest_tumor_cm=s, vascular_invasion=v,
+                   major_vascular_invasion=False, **N0M0)["stage_group"]
         for s, v in ((1.0, False), (3.0, False), (3.0, True))
-    } | {derive_one(tumor_count=2, largest_tumor_cm=6.0, **N0M0)["stage_group"],
+    } | {derive_one(tumor_count=2, largest_tumor_cm=6.0, vascular_invasion=False,
+                    **N0M0)["stage_group"],
          derive_one(adjacent_organ_invasion=True, **N0M0)["stage_group"],
          derive_one(lymph_node_spread=True, distant_spread=False)["stage_group"],
          derive_one(distant_spread=True)["stage_group"]}
@@ -216,7 +233,8 @@ def test_m1_is_ivb_with_everything_else_unknown() -> None:
 
 @pytest.mark.parametrize("missing", ["lymph_node_spread", "distant_spread"])
 def test_stage_unknown_when_n_or_m_unknown(missing: str) -> None:
-    facts: dict[str, Any] = {"tumor_count": 1, "largest_tumor_cm": 2.0, **N0M0}
+    facts: dict[str, Any] = {"tumor_count": 1, "largest_tumor_cm": 2.0, "vascular_invasion": False,
+                             **N0M0}
     del facts[missing]
     row = derive_one(**facts)
     assert row["t_category"] == "T1a"

@@ -51,9 +51,12 @@ INVARIANTS: tuple[Invariant, ...] = (
               _primary("liver_transplant")
               & (pl.col("adjacent_organ_invasion") | (pl.col("milan") != True))),
     Invariant("SAFE-INV.06", "ablation is never a main option with more than 3 tumours or a "
-              "major vein involved",
+              "major vein involved or not ruled out",
               _primary("ablation")
-              & ((pl.col("tumor_count") > 3) | pl.col("major_vascular_invasion"))),
+              & ((pl.col("tumor_count") > 3)
+                 # not ruled out: neither "no major vein" nor "no vascular invasion" given
+                 | (pl.col("major_vascular_invasion").fill_null(True)
+                    & pl.col("vascular_invasion").fill_null(True)))),
     Invariant("SAFE-INV.07", "surgery and transplant are never offered with spread to lymph "
               "nodes or distant organs (N1 or M1)",
               _offered("partial_hepatectomy", "liver_transplant")

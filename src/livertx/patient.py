@@ -56,7 +56,7 @@ class Patient(BaseModel):
     ecog: int | None = Field(None, ge=0, le=4)
     recurrence_site: Literal["liver", "distant"] | None = None
     sorafenib_status: Literal["never", "ongoing", "stopped_working", "not_tolerated"] | None = None
-    major_vascular_invasion: bool = False
+    major_vascular_invasion: bool | None = None
     adjacent_organ_invasion: bool = False
     spread_throughout_liver: bool = False
     hard_to_remove_location: bool = False

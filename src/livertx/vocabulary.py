@@ -110,10 +110,10 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("sorafenib_status", "fact", "enum", "Sorafenib so far",
               "Whether you have taken sorafenib: never, ongoing, stopped working, or not tolerated.",
               "whether you have taken sorafenib and how it went", values=SORAFENIB_STATUSES),
-    FieldSpec("major_vascular_invasion", "qualifier", "bool", "Major vein involved",
-              "The tumor involves a major branch of the portal or hepatic vein (AJCC T4). Leave unticked "
-              "unless your team said so.",
-              "whether a major vein is involved", default=False),
+    FieldSpec("major_vascular_invasion", "fact", "bool", "Major vein involved",
+              "The tumor has grown into a main branch of the portal or hepatic vein (AJCC T4). "
+              "No vascular invasion means no major vein either.",
+              "whether a major vein is involved"),
     FieldSpec("adjacent_organ_invasion", "qualifier", "bool", "Grows into nearby organs",
               "The tumor grows into organs next to the liver other than the gallbladder, or through the "
               "liver's outer lining (AJCC T4).",
