@@ -17,6 +17,7 @@ table reads. The result is exactly that of trying every combination
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
@@ -231,9 +232,31 @@ class _Search:
         if possible is False:
             return _Visit(chosen, probe, False, None, None, frozenset())
         category, first, reachable = table.outcomes(probe)
+        if possible is ANY and category is not ANY:
+            # The category is settled; which completions are contradictions depends only
+            # on the few facts the check reads: try those alone.
+            allowed = self.possible_completions(chosen)
+            if not allowed:
+                return _Visit(chosen, probe, False, None, None, frozenset())
+            for extra in allowed:
+                self.record({**chosen, **extra}, category)
+            return _Visit(chosen, probe, True, category, first, reachable)
         if possible is True and category is not ANY:
             self.record(chosen, category)
         return _Visit(chosen, probe, possible, category, first, reachable)
+
+    def possible_completions(self, chosen: dict[str, Any]) -> list[dict[str, Any]]:
+        """Each choice of the open facts the contradiction check reads that it allows."""
+        names = [c for c in self.table.possible_columns
+                 if c in self.dimensions and c not in chosen]
+        allowed = []
+        for values in itertools.product(*(self.dimensions[c] for c in names)):
+            extra = dict(zip(names, values))
+            given = {c: extra.get(c, chosen.get(c, self.base.get(c)))
+                     for c in self.table.possible_columns}
+            if self.table.possible.condition(given) is True:
+                allowed.append(extra)
+        return allowed
 
     @staticmethod
     def status(visit: _Visit, target: str | None) -> bool | None:
