@@ -64,6 +64,15 @@ class Service:
     guideline: str | None
     title: str
     description: str
+    card: str = "category"  # the summary card: the pack's category, or the BCLC "stage"
+
+    def result_path(self) -> str:
+        """Where the link card points (the token follows)."""
+        return f"/cds-services/{self.id}/result"
+
+    def result_query(self) -> str:
+        """The link's query: a service with its own guideline names it."""
+        return f"?guideline={self.guideline}" if self.guideline else ""
 
     def describe(self) -> dict[str, Any]:
         return {"hook": HOOK, "id": self.id, "title": self.title,
@@ -80,8 +89,14 @@ SERVICES: dict[str, Service] = {s.id: s for s in (
     Service(BCLC_SERVICE_ID, "bclc-2022", "Liver cancer stage and current first options (livertx)",
             "For a patient with hepatocellular carcinoma: the BCLC stage (BCLC 2022 and its "
             "2025 update) and the options current guidance lists first (ASCO 2024 medicines, "
-            "FDA approvals), with what is missing for a settled stage. Educational, not advice."),
+            "FDA approvals), with what is missing for a settled stage. Educational, not advice.",
+            card="stage"),
 )}
+
+
+def service_for(pack_id: str) -> Service:
+    """The service that answers with this pack (the default service for any other pack)."""
+    return next((s for s in SERVICES.values() if s.guideline == pack_id), SERVICES[SERVICE_ID])
 
 
 def discovery() -> dict[str, Any]:

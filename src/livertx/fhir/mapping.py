@@ -46,7 +46,8 @@ from livertx.fhir.read import (
 from livertx.patient import Patient, parse_patient
 from livertx.vocabulary import FIELD_BY_NAME
 
-FUTURE_SLACK = timedelta(days=1)  # a date-only value written in another time zone
+FUTURE_SLACK = timedelta(days=1)
+MAX_LISTED = 5  # rival values named in a conflict note (each note stays short)  # a date-only value written in another time zone
 USABLE_OBSERVATION = ("final", "amended", "corrected", "preliminary")
 ACTIVE = ("active", "recurrence", "relapse")
 _CATEGORY = re.compile(r"^(?:y?[cpar])?([TNM])(.*)$", re.IGNORECASE)
@@ -472,7 +473,8 @@ def _choose(found: _Collector) -> tuple[dict[str, Any], dict[str, dict[str, Any]
         rivals = [f for f in ordered if f.order() == latest.order() and f.value != latest.value]
         if rivals:
             same = [f for f in ordered if f.order() == latest.order()]
-            refs = ", ".join(f"{f.ref} says {f.shown}" for f in same)
+            refs = ", ".join(f"{f.ref} says {f.shown}" for f in same[:MAX_LISTED])
+            refs += f" and {len(same) - MAX_LISTED} more" if len(same) > MAX_LISTED else ""
             for f in same:
                 found.ignore(f.ref, f"{name}: conflicting values of the same time ({refs}); "
                                     "left unknown")
