@@ -10,11 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from test_fhir import LOINC, SCT, bundle, concept, obs, quantity
 
 from livertx.engine import assess
 from livertx.fhir import bundle_to_patient
 from livertx.knowledge.pack import load_guideline
-from tests.test_fhir import LOINC, SCT, bundle, concept, obs, quantity
 
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 ICD10 = "http://hl7.org/fhir/sid/icd-10-cm"

@@ -26,6 +26,12 @@ def _plain(name: str) -> str:
     return name.split(" (", 1)[0]
 
 
+def _candidates(category: dict[str, Any]) -> str:
+    """' (C or D)': the stages an open case can still be, by their letters."""
+    letters = [c["id"].removeprefix("bclc_").upper() for c in category["candidates"]]
+    return f" ({' or '.join(letters)})" if letters else ""
+
+
 def _labels(fields: list[str]) -> str:
     return ", ".join(label(f) for f in dict.fromkeys(fields))
 
@@ -38,8 +44,8 @@ def stage_summary_card(result: dict[str, Any], pack: Pack, base_url: str) -> dic
     if category["id"] is not None:
         head = f"HCC, {category['name']}"
     else:
-        head = "HCC, BCLC stage not settled: depends on " + (_labels(category["missing"])
-                                                             or "data not given")
+        head = (f"HCC, BCLC stage not settled{_candidates(category)}: depends on "
+                + (_labels(category["missing"]) or "data not given"))
     parts = [head]
     if not primary and undecided:
         parts.append("first options depend on " + _labels([f for o in undecided
