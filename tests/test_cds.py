@@ -210,7 +210,7 @@ def test_discovery(client: TestClient) -> None:
     response = client.get("/cds-services")
     assert response.status_code == 200
     services = response.json()["services"]
-    assert len(services) == 1
+    assert [s["id"] for s in services] == [SERVICE_ID, "livertx-hcc-bclc"]
     service = services[0]
     assert (service["id"], service["hook"]) == (SERVICE_ID, "patient-view")
     assert service["description"] and service["title"]

@@ -49,11 +49,11 @@ ISS = "https://ehr.example"
 def padded_prefetch(n: int = 700, seed: str = "") -> dict[str, Any]:
     """The advanced example's prefetch plus `n` unrelated lab results (~240 KB for 700)."""
     prefetch = prefetch_for(resources_for(example("advanced")))
-    extra = [{"resourceType": "Observation", "id": f"cr-{seed}{i}", "status": "final",
+    extra = [{"resourceType": "Observation", "id": f"glu-{seed}{i}", "status": "final",
               "subject": {"reference": "Patient/p1"}, "effectiveDateTime": "2024-05-01",
-              "code": {"coding": [{"system": "http://loinc.org", "code": "2160-0",
-                                   "display": "Creatinine [Mass/volume] in Serum or Plasma"}]},
-              "valueQuantity": {"value": 0.9 + i / 1000, "unit": "mg/dL",
+              "code": {"coding": [{"system": "http://loinc.org", "code": "2345-7",
+                                   "display": "Glucose [Mass/volume] in Serum or Plasma"}]},
+              "valueQuantity": {"value": 90 + i / 1000, "unit": "mg/dL",
                                 "system": "http://unitsofmeasure.org", "code": "mg/dL"}}
              for i in range(n)]
     prefetch["liverFindings"] = {"resourceType": "Bundle", "type": "searchset",

@@ -165,9 +165,10 @@ def test_albi_is_one_file_that_nothing_else_names() -> None:
     naming = [str(p.relative_to(src)) for p in src.rglob("*.py")
               if "albi" in p.read_text(encoding="utf-8").lower()]
     # Only the surfaces that show it by name (the output contract's `derived.albi`, the
-    # text report and the `livertx calc albi` calculator) read its columns; none computes it.
-    assert sorted(naming) == ["cli/calc.py", "engine/assess.py", "render/markdown.py",
-                              "scores/calculator.py"]
+    # text report, the CDS stage card and the `livertx calc albi` calculator) read its
+    # columns; none computes it.
+    assert sorted(naming) == ["cds/stage_card.py", "cli/calc.py", "engine/assess.py",
+                              "render/markdown.py", "scores/calculator.py"]
     computing = [p for p in naming if "log10" in (src / p).read_text(encoding="utf-8").lower()]
     assert computing == []
     assert {"albi_score", "albi_grade"} <= set(DERIVED_COLUMNS)

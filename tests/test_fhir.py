@@ -91,7 +91,7 @@ def test_loinc_staging_pathological_wins_and_largest_recent_tumour() -> None:
     assert p["ascites"] == "slight"  # severity mild
     assert p["albumin"] == pytest.approx(3.3)  # 61151-7 in g/L
     assert "cT3" in mapped.ignored["Observation/ct"]
-    assert "MedicationStatement" in mapped.ignored["MedicationStatement/med"]
+    assert "not one of those livertx reads" in mapped.ignored["MedicationStatement/med"]
     result = assess(p)
     assert result["category"]["id"] == "advanced"
     assert (result["derived"]["child_pugh"]["class"], result["derived"]["child_pugh"]["score"]) == ("B", 7)
@@ -102,7 +102,8 @@ def test_transaction_bundle_and_stage_group_fill_spread() -> None:
     assert mapped.patient["lymph_node_spread"] is False and mapped.patient["distant_spread"] is False
     assert mapped.provenance["distant_spread"]["value"] == "II"
     assert mapped.patient["cirrhosis"] is True  # ICD-10-CM K70.30 alcoholic cirrhosis
-    assert "observation code not used" in mapped.ignored["Observation/afp"]
+    assert mapped.patient["afp"] == 420  # LOINC 1834-1, ng/mL (read since the bclc-2022 pack)
+    assert mapped.provenance["afp"]["resource"] == "Observation/afp"
     for unknown in ("bilirubin", "albumin", "inr", "tumor_count", "ecog"):
         assert unknown not in mapped.patient
 

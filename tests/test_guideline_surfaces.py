@@ -180,7 +180,7 @@ def test_cds_cards_name_the_bclc_stage_and_the_first_options() -> None:
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output)["cards"][0]["summary"]
     assert summary.startswith("HCC, BCLC stage C (advanced)")
-    assert "atezolizumab bevacizumab" in summary and len(summary) < 140
+    assert "first options: Atezolizumab with bevacizumab" in summary and len(summary) < 140
 
 
 def test_the_about_page_of_current_guidance_lists_its_secondary_rules(client: Any) -> None:  # noqa: F811

@@ -40,8 +40,9 @@ Guideline = Annotated[str | None, Query(
                 "default) or bclc-2022 (current guidance).")]
 
 
-def _pack(request: Request, guideline: str | None = None) -> Pack:
-    """The server's pack, or the embedded guideline `?guideline=` names (422 if unknown)."""
+def pack_for(request: Request, guideline: str | None = None) -> Pack:
+    """The server's pack, or the embedded guideline `?guideline=` names (422 if unknown).
+    Shared with the CDS service's result links."""
     pack: Pack = request.app.state.pack
     if guideline is None or guideline == pack.id:
         return pack
@@ -65,7 +66,7 @@ def assess_patient(request: Request, patient: Annotated[Any, Body()],
     """
     from livertx.engine import assess
 
-    return assess(patient, _pack(request, guideline))
+    return assess(patient, pack_for(request, guideline))
 
 
 @router.post("/assess/fhir", response_model=FhirAssessment, response_model_exclude_unset=True,
@@ -80,7 +81,7 @@ def assess_fhir(request: Request, bundle: Annotated[Any, Body()],
     from livertx.engine import assess
     from livertx.fhir import bundle_to_patient
 
-    pack = _pack(request, guideline)
+    pack = pack_for(request, guideline)
     mapped = bundle_to_patient(bundle)
     return {"fhir": mapped.report(), "assessment": assess(mapped.valid_patient(), pack)}
 
@@ -95,7 +96,7 @@ def list_options(request: Request, guideline: Guideline = None) -> list[dict[str
     """Every treatment option of the knowledge pack, in a line each."""
     return [{"id": o.id, "name": o.name, "group": o.group, "summary": o.summary.text,
              "techniques": [t.id for t in o.techniques], "care_team": list(o.care_team.gives)}
-            for o in _pack(request, guideline).options]
+            for o in pack_for(request, guideline).options]
 
 
 @router.get("/options/{option_id}", response_model=OptionDetail,
@@ -104,7 +105,7 @@ def list_options(request: Request, guideline: Guideline = None) -> list[dict[str
             summary="Describe one treatment option")
 def get_option(request: Request, option_id: str, guideline: Guideline = None) -> Any:
     """What the option is, its techniques, side effects, care team, facts and questions."""
-    pack = _pack(request, guideline)
+    pack = pack_for(request, guideline)
     try:
         option = pack.option(option_id)
     except KeyError:
@@ -118,7 +119,7 @@ def get_option(request: Request, option_id: str, guideline: Guideline = None) ->
             summary="Describe the knowledge pack")
 def pack_summary(request: Request, guideline: Guideline = None) -> dict[str, Any]:
     """Which source the answers come from, how current it is, and its decision tables."""
-    pack = _pack(request, guideline)
+    pack = pack_for(request, guideline)
     return {
         **pack.info.model_dump(),
         "sections": [s.model_dump(include={"id", "title", "parent", "last_medical_review",

@@ -12,12 +12,12 @@ import re
 import uuid
 from typing import Any
 
-from livertx.knowledge.pack import Pack
+from livertx.cds.service import service_for
+from livertx.knowledge.pack import DEFAULT_PACK, Pack
 from livertx.render.labels import other_warnings
 from livertx.vocabulary import FIELD_BY_NAME
 
 MAX_SUMMARY = 139  # "<140 characters"
-RESULT_PATH = "/cds-services/livertx-hcc-options/result"
 
 
 def source(pack: Pack, base_url: str) -> dict[str, Any]:
@@ -27,26 +27,32 @@ def source(pack: Pack, base_url: str) -> dict[str, Any]:
         word[0] for word in info.publisher.split() if word[0].isupper())
     years = sorted(set(re.findall(r"\b(?:19|20)\d\d\b", info.review_dates)))
     span = f" {years[0]}-{years[-1]}" if len(years) > 1 else (f" {years[0]}" if years else "")
+    about = "/about" if pack.id == DEFAULT_PACK else f"/about?guideline={pack.id}"
     return {"label": f"livertx ({initials} {info.title}{span}, reviewed {info.reviewed})",
-            "url": f"{base_url}/about"}
+            "url": f"{base_url}{about}"}
 
 
 def _words(option_id: str) -> str:
     return option_id.replace("_", " ")
 
 
-def _fit_summary(parts: list[str], options: list[str]) -> str:
+def label(field: str) -> str:
+    """A vocabulary field's label (the name itself for anything else)."""
+    return FIELD_BY_NAME[field].label if field in FIELD_BY_NAME else field
+
+
+def fit_summary(parts: list[str], options: list[str], lead: str = "main options") -> str:
     """Parts joined, with as many option names as fit in the summary limit."""
     for n in range(len(options), -1, -1):
         listed = ", ".join(options[:n]) + (f" (+{len(options) - n})" if n < len(options) else "")
-        text = "; ".join(parts + ([f"main options: {listed}"] if options else []))
+        text = "; ".join(parts + ([f"{lead}: {listed}"] if options else []))
         if len(text) <= MAX_SUMMARY:
             return text
     text = "; ".join(parts)
     return text if len(text) <= MAX_SUMMARY else text[:MAX_SUMMARY - 1] + "…"
 
 
-def _child_pugh(result: dict[str, Any]) -> str:
+def child_pugh_text(result: dict[str, Any]) -> str:
     cp = result["derived"]["child_pugh"]
     if cp["class"] is None:
         return "Child-Pugh unknown"
@@ -67,19 +73,13 @@ def summary_card(result: dict[str, Any], pack: Pack, base_url: str) -> dict[str,
         head = "HCC, category open (" + " or ".join(_words(c["id"]) for c in candidates) + ")"
         if not candidates or len(head) > 80:
             head = f"HCC, category open ({len(candidates)} possible)"
-    summary = _fit_summary([head, _child_pugh(result)], [_words(o["id"]) for o in primary])
+    summary = fit_summary([head, child_pugh_text(result)], [_words(o["id"]) for o in primary])
     lines = [f"**Category:** {category['name'] or 'not decided by the data given'}"]
-    lines += [f"- {r['text']} _(source: {r['source']})_" for r in category["reasons"]]
-    for candidate in category["candidates"]:
-        needs = ", ".join(f"{FIELD_BY_NAME[k].label if k in FIELD_BY_NAME else k} = {v}"
-                          for k, v in candidate["requires"].items())
-        note = f" ({candidate['note']})" if candidate.get("note") else ""
-        lines.append(f"- could be **{candidate['name']}**" + (f" if {needs}" if needs else "")
-                     + note)
+    lines += category_lines(category)
     derived = result["derived"]
     cp, tnm = derived["child_pugh"], derived["tnm"]
     lines.append("")
-    lines.append(f"**{_child_pugh(result)}**" + (
+    lines.append(f"**{child_pugh_text(result)}**" + (
         " — points: " + ", ".join(f"{k} {v}" for k, v in cp["points"].items() if v is not None)
         if any(v is not None for v in cp["points"].values()) else ""))
     milan = {True: "within", False: "outside", None: "unknown"}[derived["milan"]]
@@ -92,10 +92,26 @@ def summary_card(result: dict[str, Any], pack: Pack, base_url: str) -> dict[str,
                   for o in primary]
     if alternative:
         lines += ["", "**Other options:** " + "; ".join(o["name"] for o in alternative)]
+    lines += guideline_lines(result)
+    return card(summary, "info", pack, base_url, detail="\n".join(lines))
+
+
+def category_lines(category: dict[str, Any]) -> list[str]:
+    """The category's reasons with their sources, and each candidate of an open one."""
+    lines = [f"- {r['text']} _(source: {r['source']})_" for r in category["reasons"]]
+    for candidate in category["candidates"]:
+        needs = ", ".join(f"{label(k)} = {v}" for k, v in candidate["requires"].items())
+        note = f" ({candidate['note']})" if candidate.get("note") else ""
+        lines.append(f"- could be **{candidate['name']}**" + (f" if {needs}" if needs else "")
+                     + note)
+    return lines
+
+
+def guideline_lines(result: dict[str, Any]) -> list[str]:
+    """The educational-not-advice line, the pack's notice and its sources with dates."""
     guideline = result["guideline"]
-    lines += ["", f"_{guideline['disclaimer']}_", "", f"_{guideline['notice']}_",
-              "", f"_Source reviewed: {guideline['review_dates']}._"]
-    return _card(summary, "info", pack, base_url, detail="\n".join(lines))
+    return ["", f"_{guideline['disclaimer']}_", "", f"_{guideline['notice']}_",
+            "", f"_Source reviewed: {guideline['review_dates']}._"]
 
 
 def _clip(text: str) -> str:
@@ -117,7 +133,7 @@ def safety_card(note: dict[str, Any], pack: Pack, base_url: str) -> dict[str, An
     cited = f"[{note['citation']}]({url})" if url else note["citation"]
     detail = (f"{note['text']}\n\n_Safety note dated {note['date']}, newer than the 2017 guide "
               f"({note['id']})._\n\n**Source:** {cited}")
-    return _card(summary, "warning", pack, base_url, detail=detail)
+    return card(summary, "warning", pack, base_url, detail=detail)
 
 
 def check_card(result: dict[str, Any], pack: Pack, base_url: str) -> dict[str, Any] | None:
@@ -129,14 +145,14 @@ def check_card(result: dict[str, Any], pack: Pack, base_url: str) -> dict[str, A
                f"Please check {len(checks)} points in the data before relying on these options")
     lines = ["livertx found these doubts in the data it was given:", ""]
     lines += [f"- {w}" for w in checks]
-    return _card(summary, "warning", pack, base_url, detail="\n".join(lines))
+    return card(summary, "warning", pack, base_url, detail="\n".join(lines))
 
 
 def missing_card(result: dict[str, Any], pack: Pack, base_url: str,
                  report: dict[str, Any]) -> dict[str, Any] | None:
     if not result["missing"]:
         return None
-    labels = [FIELD_BY_NAME[f].label if f in FIELD_BY_NAME else f for f in result["missing"]]
+    labels = [label(f) for f in result["missing"]]
     head = "Missing for a complete answer: "
     shown = labels
     while shown and len(head + ", ".join(shown) + f" (+{len(labels) - len(shown)})") > MAX_SUMMARY:
@@ -148,40 +164,48 @@ def missing_card(result: dict[str, Any], pack: Pack, base_url: str,
     used = report.get("provenance") or {}
     if used:
         lines += ["", "Read from the record: " + ", ".join(
-            f"{FIELD_BY_NAME[k].label if k in FIELD_BY_NAME else k} ({v['resource']})"
+            f"{label(k)} ({v['resource']})"
             for k, v in used.items()) + "."]
-    return _card(summary, "warning", pack, base_url, detail="\n".join(lines))
+    return card(summary, "warning", pack, base_url, detail="\n".join(lines))
 
 
 def link_card(patient: dict[str, Any], pack: Pack, base_url: str) -> dict[str, Any]:
-    return {**_card("Why each option fits or not, side effects and questions (livertx)", "info",
+    return {**card("Why each option fits or not, side effects and questions (livertx)", "info",
                     pack, base_url),
             "links": [{"label": "Open the full livertx assessment", "type": "absolute",
-                       "url": result_url(base_url, patient)}]}
+                       "url": result_url(base_url, patient, pack)}]}
 
 
-def result_url(base_url: str, patient: dict[str, Any]) -> str:
-    """The full assessment of these facts as a link: an opaque expiring token, no values."""
+def result_url(base_url: str, patient: dict[str, Any], pack: Pack) -> str:
+    """The full assessment of these facts as a link: an opaque expiring token, no values,
+    under the service that answers with `pack` (naming its guideline)."""
     from livertx.cds.links import seal
 
     facts = {k: v for k, v in patient.items() if k in FIELD_BY_NAME and v is not None}
-    return f"{base_url}{RESULT_PATH}/{seal(facts)}"
+    service = service_for(pack.id)
+    return f"{base_url}{service.result_path()}/{seal(facts)}{service.result_query()}"
 
 
-def _card(summary: str, indicator: str, pack: Pack, base_url: str, *,
-          detail: str | None = None) -> dict[str, Any]:
-    card: dict[str, Any] = {"uuid": str(uuid.uuid4()), "summary": summary,
-                            "indicator": indicator, "source": source(pack, base_url)}
+def card(summary: str, indicator: str, pack: Pack, base_url: str, *,
+         detail: str | None = None) -> dict[str, Any]:
+    """One card with the fields every card has (a fresh uuid, the pack as source)."""
+    out: dict[str, Any] = {"uuid": str(uuid.uuid4()), "summary": summary,
+                           "indicator": indicator, "source": source(pack, base_url)}
     if detail:
-        card["detail"] = detail
-    return card
+        out["detail"] = detail
+    return out
 
 
 def cards_for(result: dict[str, Any], report: dict[str, Any], pack: Pack,
               base_url: str) -> list[dict[str, Any]]:
     """Summary card, one warning per safety note, the doubts about the data and the
     missing inputs (each when there are any), the link."""
-    cards = [summary_card(result, pack, base_url)]
+    if service_for(pack.id).card == "stage":
+        from livertx.cds.stage_card import stage_summary_card
+
+        cards = [stage_summary_card(result, pack, base_url)]
+    else:
+        cards = [summary_card(result, pack, base_url)]
     cards += [safety_card(n, pack, base_url) for n in result.get("safety_notes") or []]
     for warning in (check_card(result, pack, base_url),
                     missing_card(result, pack, base_url, report)):
@@ -193,5 +217,5 @@ def cards_for(result: dict[str, Any], report: dict[str, Any], pack: Pack,
 
 def problem_card(message: str, pack: Pack, base_url: str) -> dict[str, Any]:
     """When the record cannot be read (e.g. a lab in an unknown unit): say so in the EHR."""
-    return _card("livertx could not read this record; no treatment summary shown", "warning",
+    return card("livertx could not read this record; no treatment summary shown", "warning",
                  pack, base_url, detail=message)

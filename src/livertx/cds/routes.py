@@ -1,14 +1,18 @@
-"""CDS Hooks 2.0 service: livertx as cards inside the EHR.
+"""CDS Hooks 2.0 services: livertx as cards inside the EHR.
 
-    GET  /cds-services                                  discovery
-    POST /cds-services/livertx-hcc-options              patient-view -> cards
-    POST /cds-services/livertx-hcc-options/feedback     card outcomes (accepted, 200)
-    GET  /cds-services/livertx-hcc-options/result/{token}  the full assessment of the facts
-                                                        a card was built on (the link card;
-                                                        an expiring opaque token, see links)
+    GET  /cds-services                        discovery (both services)
+    POST /cds-services/{id}                   patient-view -> cards
+    POST /cds-services/{id}/feedback          card outcomes (accepted, 200)
+    GET  /cds-services/{id}/result/{token}    the full assessment of the facts a card was
+                                              built on (the link card; an expiring opaque
+                                              token, see links); `?guideline=` picks the pack
+for {id} = livertx-hcc-options (the server's pack) and livertx-hcc-bclc (bclc-2022); both
+share the same auth, prefetch, fetching rules and record cache (livertx.cds.service).
 `install(app, settings)` adds path-scoped CORS and the JWT verifier; create_app calls it.
 Reading a FHIR record is CPU work: it runs in worker threads, never on the event loop,
-and its result is kept in a cache bounded by bytes and keyed by a digest of the record.
+and its result is kept in a cache bounded by bytes and keyed by a digest of the record
+(the mapping reads no pack, so both services share it). Assessments are remembered per
+pack id: one service's answer is never served for the other.
 """
 
 from __future__ import annotations
@@ -24,16 +28,18 @@ from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, model_validator
 
 from livertx.api.errors import JsonErrorRoute, error_response
 from livertx.api.models import Assessment, ErrorResponse
+from livertx.api.routes import Guideline, pack_for
 from livertx.cds import links
 from livertx.cds.auth import TokenVerifier, Unauthorized
 from livertx.cds.cache import ByteLru, canonical, digest, digest_of
 from livertx.cds.cards import cards_for, problem_card
 from livertx.cds.cors import CdsCorsMiddleware
 from livertx.cds.prefetch import DataUnavailable, gather, gathered_resources
-from livertx.cds.service import HOOK, SERVICE_ID, discovery
+from livertx.cds.service import HOOK, SERVICES, Service, discovery
 from livertx.engine.serving import Assessor
 from livertx.errors import FhirError, FieldError, InvalidInput
 from livertx.fhir import MappedPatient, map_entries, resource_entries, resource_model
+from livertx.knowledge.pack import Pack, load_guideline
 from livertx.patient import parse_patient
 
 log = logging.getLogger("livertx.cds")
@@ -154,11 +160,25 @@ class _CdsState:
     def __init__(self, app: Any):
         settings = app.state.settings
         self.verifier = TokenVerifier(getattr(settings, "cds_trusted_issuers", {}) or {})
-        # ~30 KiB per remembered result: 1,024 of them bound this cache near 30 MiB.
-        self.assessor = Assessor(app.state.pack, cache_size=ASSESSED_CACHE_SIZE)
+        self.server_pack: Pack = app.state.pack
+        # Per pack id; ~30 KiB per remembered result: 1,024 bound each cache near 30 MiB.
+        self.assessors: dict[str, Assessor] = {}
         self.mapped = ByteLru[MappedPatient](MAPPED_CACHE_BYTES)
         self.resources = ByteLru[Any](RESOURCE_CACHE_BYTES)
         self.limiter = anyio.CapacityLimiter(MAPPING_THREADS)
+
+    def pack(self, service: Service) -> Pack:
+        """The pack a service answers with: the server's, or its own guideline."""
+        if service.guideline is None or service.guideline == self.server_pack.id:
+            return self.server_pack
+        return load_guideline(service.guideline)
+
+    def assessor(self, pack: Pack) -> Assessor:
+        """The assessor (and its cache of results) of this pack id."""
+        found = self.assessors.get(pack.id)
+        if found is None or found.pack is not pack:
+            found = self.assessors[pack.id] = Assessor(pack, cache_size=ASSESSED_CACHE_SIZE)
+        return found
 
     def resource(self, data: Any) -> Any:
         """A resource validated by its FHIR model; the same JSON is validated only once."""
@@ -209,17 +229,13 @@ def _fhir_servers(request: Request, issuer: str | None) -> list[str]:
 @router.get("", response_model=Discovery, responses={401: ERRORS[401]},
             summary="CDS Hooks discovery")
 async def list_services(request: Request) -> Any:
-    """The livertx-hcc-options service on the patient-view hook, with its prefetch templates."""
+    """Both services on the patient-view hook, with their (shared) prefetch templates."""
     denied, _ = await _authorize(request)
     return denied or discovery()
 
 
-@router.post(f"/{SERVICE_ID}", response_model=CardsResponse, response_model_exclude_none=True,
-             responses={**ERRORS, 412: {"model": ErrorResponse,
-                                        "description": "Needed FHIR data could not be had"}},
-             summary="Treatment options for the patient in view")
-async def call_service(request: Request, body: HookRequest) -> Any:
-    """Cards: a summary (category, Child-Pugh, main options), what is missing, a link.
+async def _cards(request: Request, body: HookRequest, service: Service) -> Any:
+    """Cards: a summary, safety notes, what is missing, a link (livertx.cds.cards).
 
     No liver cell carcinoma Condition in the record gives no cards. A record that is not
     only the context patient's gives one warning card saying so, and no treatment summary.
@@ -236,8 +252,8 @@ async def call_service(request: Request, body: HookRequest) -> Any:
                               max_bytes=request.app.state.settings.cds_fetch_max_bytes)
     except DataUnavailable as exc:
         return error_response(412, exc.problems)
-    pack, base = request.app.state.pack, _base_url(request)
-    state = _state(request.app)
+    state, base = _state(request.app), _base_url(request)
+    pack = state.pack(service)
     patient = f"Patient/{body.context.patientId}"
     small = int(request.headers.get("content-length") or "0") <= INLINE_BYTES
     key = digest([patient, values]) if small else None
@@ -250,7 +266,7 @@ async def call_service(request: Request, body: HookRequest) -> Any:
         return {"cards": [problem_card(str(exc), pack, base)]}
     if not mapped.has_hcc:
         return {"cards": []}
-    result = await state.assessor.assess(mapped.valid_patient())
+    result = await state.assessor(pack).assess(mapped.valid_patient())
     return JSONResponse({"cards": cards_for(result, mapped.report(), pack, base)})
 
 
@@ -271,8 +287,7 @@ def _size(mapped: MappedPatient) -> int:
     return len(repr(mapped.report())) + sys.getsizeof(mapped) + 2048
 
 
-@router.post(f"/{SERVICE_ID}/feedback", responses=ERRORS, summary="Card feedback")
-async def feedback(request: Request, body: FeedbackRequest) -> Any:
+async def _feedback(request: Request, body: FeedbackRequest) -> Any:
     """Outcomes of cards (accepted or overridden), as the EHR reports them."""
     denied, _ = await _authorize(request)
     if denied is not None:
@@ -281,17 +296,16 @@ async def feedback(request: Request, body: FeedbackRequest) -> Any:
     return {}
 
 
-@router.get(f"/{SERVICE_ID}/result/{{token}}", response_model=Assessment,
-            response_model_exclude_unset=True,
-            responses={404: {"model": ErrorResponse, "description": "Unknown or expired link"},
-                       422: ERRORS[422]},
-            summary="The full assessment behind a card's link")
-async def result(request: Request, token: str) -> Any:
+async def _result(request: Request, token: str, guideline: str | None,
+                  service: Service) -> Any:
     """The contract JSON for the facts the card was built on (the link card's target).
 
     The token is opaque (no patient value in the URL), made only by an accepted call, and
-    expires; the answer is sent with `Cache-Control: no-store`.
+    expires; the answer is sent with `Cache-Control: no-store`. The service's own pack
+    answers unless `?guideline=` names another.
     """
+    state = _state(request.app)
+    pack = state.pack(service) if guideline is None else pack_for(request, guideline)
     try:
         facts = links.unseal(token)
     except links.LinkExpired:
@@ -303,5 +317,40 @@ async def result(request: Request, token: str) -> Any:
     except InvalidInput as exc:  # only if the vocabulary changed since the link was made
         problems: list[FieldError] = exc.errors
         return error_response(422, [(e.field, e.message) for e in problems], headers=NO_STORE)
-    body = await _state(request.app).assessor.assess(patient)
+    body = await state.assessor(pack).assess(patient)
     return JSONResponse(body, headers=NO_STORE)
+
+
+def _add_routes(service: Service) -> None:
+    """The hook call, feedback and result link of one service (same rules for each)."""
+
+    async def call_service(request: Request, body: HookRequest) -> Any:
+        return await _cards(request, body, service)
+
+    async def feedback(request: Request, body: FeedbackRequest) -> Any:
+        return await _feedback(request, body)
+
+    async def result(request: Request, token: str, guideline: Guideline = None) -> Any:
+        return await _result(request, token, guideline, service)
+
+    call_service.__doc__ = _cards.__doc__
+    result.__doc__ = _result.__doc__
+    path = f"/{service.id}"
+    router.add_api_route(path, call_service, methods=["POST"], response_model=CardsResponse,
+                         response_model_exclude_none=True, summary=service.title,
+                         responses={**ERRORS, 412: {"model": ErrorResponse, "description":
+                                                    "Needed FHIR data could not be had"}},
+                         name=f"{service.id}:call")
+    router.add_api_route(f"{path}/feedback", feedback, methods=["POST"], responses=ERRORS,
+                         summary="Card feedback", name=f"{service.id}:feedback")
+    router.add_api_route(f"{path}/result/{{token}}", result, methods=["GET"],
+                         response_model=Assessment, response_model_exclude_unset=True,
+                         responses={404: {"model": ErrorResponse,
+                                          "description": "Unknown or expired link"},
+                                    422: ERRORS[422]},
+                         summary="The full assessment behind a card's link",
+                         name=f"{service.id}:result")
+
+
+for _service in SERVICES.values():
+    _add_routes(_service)

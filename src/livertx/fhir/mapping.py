@@ -8,8 +8,11 @@ Rules (documented in docs/cds-hooks.md and tested in tests/test_fhir.py):
 - TNM: mCODE's category and stage-group observations (SNOMED CT or LOINC codes; AJCC or
   SNOMED CT values) fill lymph-node and distant spread; T1a/T1b say there is one tumour
   (T1b: without vascular invasion); other T values are reported as ignored.
+- AFP, creatinine and sodium by LOINC like the other labs (codes.LAB_CODES).
 - Conditions (or finding Observations): HCC presence (and recurrence), cirrhosis, ascites,
-  hepatic encephalopathy. A refuted condition means absent; unconfirmed, inactive or
+  hepatic encephalopathy, portal hypertension (varices present count as portal hypertension;
+  varices absent leave it unknown).
+- Medicine history (MedicationStatement, MedicationRequest): see livertx.fhir.medications. A refuted condition means absent; unconfirmed, inactive or
   entered-in-error ones are ignored.
 - One patient: the Patient resource (or, in CDS, the context's patient) is the subject;
   a resource is used only when its `subject` is exactly that reference (or the Patient
@@ -29,38 +32,27 @@ from typing import Any
 
 from livertx.errors import InvalidInput
 from livertx.fhir import codes as C
+from livertx.fhir import medications
 from livertx.fhir.read import (
+    EPOCH,
     BundleError,
     Entry,
+    When,
     codings,
     entries,
     first_code,
-    instant,
     parse_bundle,
-    text_of,
 )
 from livertx.patient import Patient, parse_patient
 from livertx.vocabulary import FIELD_BY_NAME
 
-EPOCH = datetime(1, 1, 1, tzinfo=UTC)
-FUTURE_SLACK = timedelta(days=1)  # a date-only value written in another time zone
+FUTURE_SLACK = timedelta(days=1)
+MAX_LISTED = 5  # rival values named in a conflict note (each note stays short)  # a date-only value written in another time zone
 USABLE_OBSERVATION = ("final", "amended", "corrected", "preliminary")
 ACTIVE = ("active", "recurrence", "relapse")
 _CATEGORY = re.compile(r"^(?:y?[cpar])?([TNM])(.*)$", re.IGNORECASE)
 _STAGE = re.compile(r"^(?:y?[cpar])?(?:stage\s*)?([IV]+|[1-4])([ABC]?)\d*$", re.IGNORECASE)
 _ARABIC = {"1": "I", "2": "II", "3": "III", "4": "IV"}
-
-
-@dataclass(frozen=True)
-class When:
-    """A resource's effective time: comparable, and as the resource wrote it."""
-
-    at: datetime | None
-    text: str | None
-
-    @classmethod
-    def of(cls, raw: Any) -> When:
-        return cls(instant(raw), text_of(raw))
 
 
 @dataclass(frozen=True)
@@ -116,6 +108,7 @@ class _Collector:
     sizes: list[Finding] = field(default_factory=list)
     ignored: dict[str, str] = field(default_factory=dict)
     hcc: list[Entry] = field(default_factory=list)
+    medicines: list[medications.Record] = field(default_factory=list)
     strict: bool = True
 
     def reject(self, where: str, message: str) -> None:
@@ -146,9 +139,13 @@ def map_entries(items: list[Entry], *, strict: bool = True,
     """`bundle_to_patient` for resources already read (see fhir.read.resource_entries)."""
     subject, aliases = _subject(items, patient)
     found = _Collector(strict=strict)
+    drugs = _medication_lookup(items)
     for item in items:
         if item.type == "Patient":
             found.ignore(item.ref, "identifies the patient; livertx uses no demographics")
+        elif item.type == "Medication":
+            found.ignore(item.ref, "a medicine's definition: read through the medicine records "
+                                   "that refer to it")
         elif not _reference(item.resource):
             found.ignore(item.ref, "does not say which patient it is about (no subject "
                                    "reference); not used")
@@ -159,6 +156,10 @@ def map_entries(items: list[Entry], *, strict: bool = True,
             _observation(item, found)
         elif item.type == "Condition":
             _condition(item, found)
+        elif item.type in ("MedicationStatement", "MedicationRequest"):
+            record = medications.read(item, drugs, found.ignore)
+            if record is not None:
+                found.medicines.append(record)
         else:
             found.ignore(item.ref, f"resource type {item.type} is not used by livertx")
     values, provenance = _choose(found)
@@ -192,6 +193,17 @@ def _subject(items: list[Entry], wanted: str | None) -> tuple[str | None, set[st
     aliases |= {f"Patient/{e.resource.id}" for e in patients if e.resource.id}
     aliases |= {e.full_url for e in patients if e.full_url}
     return subject, {a for a in aliases if a}
+
+
+def _medication_lookup(items: list[Entry]) -> dict[str, Any]:
+    """Medication resources of the record by the references that can name them."""
+    lookup: dict[str, Any] = {}
+    for item in items:
+        if item.type == "Medication":
+            lookup[item.ref] = item.resource
+            if item.full_url:
+                lookup[item.full_url] = item.resource
+    return lookup
 
 
 def _reference(resource: Any) -> str | None:
@@ -231,9 +243,8 @@ def _observation(item: Entry, found: _Collector) -> None:
         if coded:
             _finding_observation(item, condition, f"{coded[0]}|{coded[1]}", when, found)
             return
-    if "54347-0" in loinc:
-        found.ignore(item.ref, "albumin in moles per volume is not converted; send g/dL or g/L "
-                               "(LOINC 1751-7)")
+    for code in sorted(loinc.intersection(C.NOT_CONVERTED)):
+        found.ignore(item.ref, C.NOT_CONVERTED[code])
         return
     found.ignore(item.ref, "observation code not used by livertx")
 
@@ -267,8 +278,12 @@ _DISPLAY: dict[str, tuple[str, ...]] = {
     "albumin": ("g/dL", "g/L", "mg/dL"),
     "INR": ("{INR}", "{ratio}", "1", "(no unit)"),
     "tumour size": ("cm", "mm"),
+    "AFP": ("ng/mL", "ug/L"),
+    "creatinine": ("mg/dL", "umol/L"),
+    "sodium": ("mmol/L", "meq/L"),
 }
-_LAB_WORDS = {"bilirubin": "total bilirubin", "albumin": "albumin", "inr": "INR"}
+_LAB_WORDS = {"bilirubin": "total bilirubin", "albumin": "albumin", "inr": "INR", "afp": "AFP",
+              "creatinine": "creatinine", "sodium": "sodium"}
 
 
 def _lab(item: Entry, name: str, code: str, when: When, found: _Collector) -> None:
@@ -333,6 +348,8 @@ _CONDITION_CODES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "cirrhosis": (C.CIRRHOSIS_SNOMED, C.CIRRHOSIS_ICD10),
     "ascites": (C.ASCITES_SNOMED, C.ASCITES_ICD10),
     "encephalopathy": (C.ENCEPHALOPATHY_SNOMED, C.ENCEPHALOPATHY_ICD10),
+    "portal_hypertension": (C.PORTAL_HYPERTENSION_SNOMED, C.PORTAL_HYPERTENSION_ICD10),
+    "varices": (C.VARICES_SNOMED, C.VARICES_ICD10),
 }
 
 
@@ -403,7 +420,17 @@ _ENCEPHALOPATHY = {"mild": "grade_1_2", "moderate": "grade_1_2", "severe": "grad
 
 def _present(item: Entry, which: str, present: bool, severity: str | None, code: str,
              when: When, found: _Collector) -> None:
-    if which == "cirrhosis":
+    if which == "varices":
+        if not present:
+            found.ignore(item.ref, "no varices does not rule out portal hypertension (a pressure "
+                                   "gradient or low platelets with a large spleen also count); "
+                                   "portal hypertension stays unknown from this record")
+            return
+        found.findings.append(Finding("portal_hypertension", True, item.ref, code,
+                                      "varices present (clinically significant portal "
+                                      "hypertension)", when))
+        return
+    if which in ("cirrhosis", "portal_hypertension"):
         value: Any = present
     elif not present:
         value = "none"
@@ -446,7 +473,8 @@ def _choose(found: _Collector) -> tuple[dict[str, Any], dict[str, dict[str, Any]
         rivals = [f for f in ordered if f.order() == latest.order() and f.value != latest.value]
         if rivals:
             same = [f for f in ordered if f.order() == latest.order()]
-            refs = ", ".join(f"{f.ref} says {f.shown}" for f in same)
+            refs = ", ".join(f"{f.ref} says {f.shown}" for f in same[:MAX_LISTED])
+            refs += f" and {len(same) - MAX_LISTED} more" if len(same) > MAX_LISTED else ""
             for f in same:
                 found.ignore(f.ref, f"{name}: conflicting values of the same time ({refs}); "
                                     "left unknown")
@@ -466,6 +494,9 @@ def _choose(found: _Collector) -> tuple[dict[str, Any], dict[str, dict[str, Any]
             patient[name], provenance[name] = chosen.value, chosen.source()
     _largest(found, patient, provenance)
     _tnm(found, patient, provenance, take)
+    values, sources = medications.choose(found.medicines, now, found.ignore)
+    patient.update(values)
+    provenance.update(sources)
     return patient, provenance
 
 

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from livertx.errors import FhirError
 
 ACCEPTED_TYPES = ("collection", "searchset", "transaction")
+EPOCH = datetime(1, 1, 1, tzinfo=UTC)  # the time of an undated value: older than any dated one
 MAX_ERRORS_SHOWN = 5
 
 
@@ -140,6 +141,18 @@ def instant(value: Any) -> datetime | None:
         return datetime(parts[0], parts[1], parts[2], tzinfo=UTC)
     except (ValueError, IndexError):
         return None
+
+
+@dataclass(frozen=True)
+class When:
+    """A resource's effective time: comparable, and as the resource wrote it."""
+
+    at: datetime | None
+    text: str | None
+
+    @classmethod
+    def of(cls, raw: Any) -> When:
+        return cls(instant(raw), text_of(raw))
 
 
 def text_of(value: Any) -> str | None:
