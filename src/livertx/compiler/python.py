@@ -42,6 +42,8 @@ def compile_python(node: n.Node) -> Compiled:
     if isinstance(node, n.Compare):
         if isinstance(node.left, n.Column) and isinstance(node.right, n.Literal):
             return _compare_column(_COMPARE[node.op], node.left.name, node.right.value)
+        if isinstance(node.left, n.Column) and isinstance(node.right, n.Column):
+            return _compare_columns(_COMPARE[node.op], node.left.name, node.right.name)
         return _compare(_COMPARE[node.op], compile_python(node.left), compile_python(node.right))
     if isinstance(node, n.In):
         if isinstance(node.item, n.Column):
@@ -54,7 +56,7 @@ def compile_python(node: n.Node) -> Compiled:
         inner = compile_python(node.item)
         return lambda row: inner(row) is None
     if isinstance(node, n.Case):
-        return _case([(compile_python(c), _constant_or(v)) for c, v in node.whens],
+        return _case([(_column_or(c), _constant_or(v)) for c, v in node.whens],
                      _constant_or(node.otherwise))
     if isinstance(node, n.Coalesce):
         return _coalesce([compile_python(x) for x in node.items])
@@ -96,6 +98,13 @@ def _compare_column(op: Callable[[Any, Any], bool], name: str, value: n.Value) -
     return run
 
 
+def _compare_columns(op: Callable[[Any, Any], bool], left: str, right: str) -> Compiled:
+    def run(row: Row) -> bool | None:
+        a, b = row.get(left), row.get(right)
+        return None if a is None or b is None else op(a, b)
+    return run
+
+
 def _in_column(name: str, values: tuple[n.Value, ...]) -> Compiled:
     known = frozenset(v for v in values if v is not None)
     otherwise = None if len(known) < len(values) else False
@@ -130,10 +139,16 @@ def _constant_or(node: n.Node) -> Branch:
     return (True, node.value) if isinstance(node, n.Literal) else (False, compile_python(node))
 
 
-def _case(whens: list[tuple[Compiled, Branch]], otherwise: Branch) -> Compiled:
+def _column_or(node: n.Node) -> tuple[str, Compiled | None]:
+    """A CASE test: a column is read in place (name, None), else ("", compiled)."""
+    return (node.name, None) if isinstance(node, n.Column) else ("", compile_python(node))
+
+
+def _case(whens: list[tuple[tuple[str, Compiled | None], Branch]],
+          otherwise: Branch) -> Compiled:
     def run(row: Row) -> Any:
-        for condition, (constant, value) in whens:
-            if condition(row) is True:
+        for (name, condition), (constant, value) in whens:
+            if (row.get(name) if condition is None else condition(row)) is True:
                 return value if constant else value(row)
         constant, value = otherwise
         return value if constant else value(row)
