@@ -1,49 +1,37 @@
-"""The `livertx` command: thin; it parses, calls the library and prints."""
+"""The `livertx` command: thin; it parses, calls the library and prints.
+
+The Typer app lives in `livertx.cli.commands`. `livertx assess` with plain arguments (files,
+--format, --guideline, --fhir, --pack) takes `livertx.cli.fast` instead, which runs the
+same command body without importing Typer: a cold start is mostly imports.
+"""
 
 from __future__ import annotations
 
 import os
-
-import typer
-
-from livertx import __version__
-from livertx.cli import assess as _assess
-from livertx.cli import cohort as _cohort
-from livertx.cli import compare as _compare
-from livertx.cli import glossary as _glossary
-from livertx.cli import serve as _serve
-from livertx.cli import sql as _sql
-from livertx.cli.common import new_typer
-
-app = new_typer(add_completion=False, pretty_exceptions_enable=False,
-                help="Liver cancer treatment options from a trusted patient guide, explained. "
-                     "Educational, not medical advice.")
-
-
-def _print_version(value: bool) -> None:
-    if value:
-        typer.echo(f"livertx {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def _options(version: bool = typer.Option(False, "--version", is_eager=True,
-                                          callback=_print_version,
-                                          help="Print the version and exit.")) -> None:
-    """Liver cancer treatment options from a trusted patient guide, explained. Educational,
-    not medical advice."""
-
-
-_assess.register(app)
-_glossary.register(app)
-_serve.register(app)
-_cohort.register(app)
-_sql.register(app)
-_compare.register(app)
+import sys
+from typing import Any
 
 
 def main() -> None:
     # pydantic looks for plugins through every installed package's entry points on first
-    # import (~15 ms of a cold start); the command uses none.
+    # use (~15 ms of a cold start); the command uses none.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    from livertx.cli.fast import fast_assess
+
+    if fast_assess(sys.argv[1:]):
+        return
+    from livertx.cli.commands import app
+
     app()
+
+
+def __getattr__(name: str) -> Any:
+    """`livertx.cli.commands` (the Typer app), imported on use."""
+    if name == "app":
+        from livertx.cli.commands import app
+
+        return app
+    raise AttributeError(name)
+
+
+__all__ = ["app", "main"]

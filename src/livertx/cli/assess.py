@@ -2,36 +2,22 @@
 
 from __future__ import annotations
 
-import json
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 import typer
 
+from livertx.cli.assess_run import Format, print_json, print_markdown, run_assess
 from livertx.cli.common import (
     GUIDELINE_HELP,
     OutputFormat,
     console,
+    echo,
     fail,
     guarded,
     new_typer,
     pick_pack,
-    read_json,
 )
-
-if TYPE_CHECKING:
-    from livertx.knowledge.pack import Pack
-
-
-class Format(str, Enum):
-    """The renderers of `livertx.render.registry` (a test checks the two lists agree)."""
-
-    text = "text"
-    json = "json"
-    markdown = "markdown"
-    html = "html"
-    cds = "cds"
 
 
 class DocFormat(str, Enum):
@@ -40,16 +26,6 @@ class DocFormat(str, Enum):
     text = "text"
     json = "json"
     markdown = "markdown"
-
-
-def _print_markdown(text: str) -> None:
-    from rich.markdown import Markdown  # imported on use: it is slow to import
-
-    console().print(Markdown(text))
-
-
-def _print_json(data: Any) -> None:
-    typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
 def assess_command(
@@ -65,47 +41,7 @@ def assess_command(
     guideline: str = typer.Option("acs-2017", "--guideline", help=GUIDELINE_HELP),
 ) -> None:
     """Assess patients: category, every option's fit, reasons, what is missing."""
-    if sources.count("-") > 1:
-        fail("'-' (standard input) can be given only once")
-    if format is Format.html and len(sources) > 1:
-        fail("--format html makes one page: give one file (or use markdown for several)")
-    pack = pick_pack(guideline, pack_path)
-    where = len(sources) > 1
-    # Every file is read and assessed before anything is printed: a bad file stops the
-    # command with its name, and no partial output is left behind.
-    results = [_assess_file(source, fhir, pack, source if where else None) for source in sources]
-    from livertx.render.registry import render
-
-    if format is Format.text:  # to the terminal through Rich itself (its width, colours)
-        for index, (source, result) in enumerate(zip(sources, results, strict=True)):
-            if where:
-                console().rule(f"[bold]{source}[/] ({index + 1} of {len(sources)})")
-            _print_markdown(render("markdown", result, pack))
-    elif format in (Format.json, Format.cds) and where:
-        documents = [json.loads(render(format.value, result, pack)) for result in results]
-        _print_json(documents)
-    elif format is Format.markdown and where:
-        typer.echo("\n\n---\n\n".join(f"File: `{source}`\n\n{render('markdown', result, pack)}"
-                                       for source, result in zip(sources, results, strict=True)))
-    else:
-        typer.echo(render(format.value, results[0], pack))
-
-
-def _assess_file(source: str, fhir: bool, pack: Pack, where: str | None) -> dict[str, Any]:
-    """One input file read, mapped (FHIR) and assessed; errors name the file when several."""
-    from livertx.engine.assess import assess
-
-    data = read_json(source)
-    provenance = None
-    if fhir:
-        from livertx.fhir import bundle_to_patient
-
-        mapped = guarded(lambda: bundle_to_patient(data), where)
-        data, provenance = mapped.valid_patient(), mapped.report()
-    result: dict[str, Any] = guarded(lambda: assess(data, pack), where)
-    if provenance is not None:
-        result["fhir"] = provenance
-    return result
+    run_assess(sources, format, fhir, pack_path, guideline)
 
 
 class Ascites(str, Enum):
@@ -132,7 +68,7 @@ def child_pugh_command(
                                         albumin=_number_or_text(albumin), inr=inr,
                                         ascites=ascites, encephalopathy=encephalopathy))
     if format is OutputFormat.json:
-        _print_json(result)
+        print_json(result)
         return
     from rich.table import Table
 
@@ -199,11 +135,11 @@ def explain_command(option: str = typer.Argument(..., metavar="OPTION",
              "technique ids work too)")
     text = option_markdown(found.id, pack)
     if format is DocFormat.json:
-        _print_json(found.model_dump())
+        print_json(found.model_dump())
     elif format is DocFormat.markdown:
-        typer.echo(text)
+        echo(text)
     else:
-        _print_markdown(text)
+        print_markdown(text)
 
 
 def pack_check_command(path: Path | None = typer.Argument(None, help="A pack folder "

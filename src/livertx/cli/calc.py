@@ -7,7 +7,7 @@ from typing import Any
 import typer
 
 from livertx.cli.assess import _number_or_text as number_or_text
-from livertx.cli.assess import _print_json as print_json
+from livertx.cli.assess_run import print_json
 from livertx.cli.common import OutputFormat as Format
 from livertx.cli.common import console, guarded
 

@@ -1,4 +1,8 @@
-"""What every command shares: reading JSON input and failing with a clear message."""
+"""What every command shares: reading JSON input and failing with a clear message.
+
+Typer-free (Typer is imported only by `new_typer`): `livertx.cli.fast` runs `assess`
+through these helpers without the Typer app.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +13,10 @@ from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-import typer
-
 from livertx.errors import InvalidInput, LivertxError
 
 if TYPE_CHECKING:
+    import typer
     from rich.console import Console
 
 EXIT_INVALID = 2
@@ -30,6 +33,8 @@ class OutputFormat(str, Enum):
 
 def new_typer(**kwargs: Any) -> typer.Typer:
     """A command group with the project's conventions (`-h`, flags without a type)."""
+    import typer
+
     return typer.Typer(no_args_is_help=True, rich_markup_mode=None,
                        context_settings=CONTEXT_SETTINGS, **kwargs)
 
@@ -42,6 +47,18 @@ def console(stderr: bool = False) -> Console:
     return Console(stderr=stderr, soft_wrap=stderr)
 
 
+def echo(text: str) -> None:
+    """One text and a newline on standard output (what `typer.echo` does for plain text)."""
+    sys.stdout.write(f"{text}\n")
+    sys.stdout.flush()
+
+
+def _exit_invalid() -> NoReturn:
+    # SystemExit rather than typer.Exit: the same exit code through Typer (which lets it
+    # pass) and without it (`livertx.cli.fast`).
+    raise SystemExit(EXIT_INVALID)
+
+
 MAX_INPUT_BYTES = 16 * 1024 * 1024  # far above any patient or bundle; stops /dev/zero
 
 
@@ -51,7 +68,7 @@ def fail(message: str) -> NoReturn:
     from rich.markup import escape
 
     console(stderr=True).print(f"[bold red]error:[/] {escape(message)}", highlight=False)
-    raise typer.Exit(EXIT_INVALID)
+    _exit_invalid()
 
 
 def fail_invalid(exc: InvalidInput, where: str = "") -> NoReturn:
@@ -60,7 +77,7 @@ def fail_invalid(exc: InvalidInput, where: str = "") -> NoReturn:
     for error in exc.errors:
         console(stderr=True).print(f"[bold red]error:[/] {escape(where)}[bold]{escape(error.field)}"
                                    f"[/]: {escape(error.message)}", highlight=False)
-    raise typer.Exit(EXIT_INVALID)
+    _exit_invalid()
 
 
 def _no_constant(name: str) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from livertx.cli.assess import DocFormat as Format
-from livertx.cli.assess import _print_json, _print_markdown
+from livertx.cli.assess_run import print_json, print_markdown
 from livertx.cli.common import guarded, read_json
 
 
@@ -21,11 +21,11 @@ def compare_command(
     data = read_json(source)
     result = guarded(lambda: compare(data))
     if format is Format.json:
-        _print_json(result)
+        print_json(result)
     elif format is Format.markdown:
         typer.echo(compare_markdown(result))
     else:
-        _print_markdown(compare_markdown(result))
+        print_markdown(compare_markdown(result))
 
 
 def register(app: typer.Typer) -> None:

@@ -1,19 +1,17 @@
 """SQL text (the pack's and the score library's expression subset) -> plan nodes.
 
-sqlglot parses each text once; the plans are kept in a small JSON cache (like Python's
-`.pyc` files) so that a cold `livertx assess` does not import sqlglot at all. The cache
-is keyed by the compiler's own source, so a changed parser never reads an old plan;
-`LIVERTX_CACHE_DIR` moves it, and an unwritable place just means no cache.
+sqlglot parses each text once; the plans are kept in a cache file (like Python's `.pyc`
+files) so that a cold `livertx assess` does not import sqlglot at all. The cache is keyed
+by the compiler's own source, so a changed parser never reads an old plan; it is a private
+pickle of `livertx.diskcache` (`LIVERTX_CACHE_DIR` moves it, `off` disables it, and an
+unwritable place just means no cache).
 """
 
 from __future__ import annotations
 
 import atexit
-import dataclasses
 import functools
 import hashlib
-import json
-import os
 from pathlib import Path
 from typing import Any, Literal
 
@@ -153,61 +151,37 @@ def _constant(e: Any) -> n.Value:
 # --- the plan cache ---------------------------------------------------------------------
 
 _dirty: list[str] = []
-_NODE_TYPES: dict[str, type] = {t.__name__: t for t in (
-    n.Column, n.Literal, n.And, n.Or, n.Not, n.Compare, n.In, n.IsNull, n.Case, n.Coalesce,
-    n.Arith, n.Function)}
 
 
 def _cache_file() -> Path | None:
-    folder = os.environ.get("LIVERTX_CACHE_DIR") or str(Path.home() / ".cache" / "livertx")
-    if folder in ("", "0", "off"):
+    from livertx.diskcache import cache_folder
+
+    folder = cache_folder()
+    if folder is None:
         return None
     here = Path(__file__).parent
     digest = hashlib.blake2b(digest_size=8)
     for source in ("nodes.py", "parse.py"):
         digest.update((here / source).read_bytes())
-    return Path(folder) / f"plans-{digest.hexdigest()}.json"
+    return folder / f"plans-{digest.hexdigest()}.pickle"
 
 
 @functools.cache
 def _plans() -> dict[str, n.Node]:
+    """The plans kept by earlier runs (a private pickle: `livertx.diskcache`)."""
+    from livertx.diskcache import read_private
+
     atexit.register(_save)
     path = _cache_file()
-    try:
-        stored = json.loads(path.read_text(encoding="utf-8")) if path else {}
-        return {text: _from_data(data) for text, data in stored.items()}
-    except (OSError, ValueError, KeyError, TypeError):
-        return {}
+    stored = read_private(path) if path else None
+    return stored if isinstance(stored, dict) else {}
 
 
 def _save() -> None:
+    from livertx.diskcache import write_private
+
     path = _cache_file()
     if not _dirty or path is None:
         return
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        data = {text: _to_data(node) for text, node in _plans().items()}
-        temporary = path.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_text(json.dumps(data), encoding="utf-8")
-        temporary.replace(path)
-        _dirty.clear()
-    except OSError:
-        pass
-
-
-def _to_data(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {"node": type(value).__name__,
-                **{f.name: _to_data(getattr(value, f.name)) for f in dataclasses.fields(value)}}
-    if isinstance(value, tuple):
-        return [_to_data(v) for v in value]
-    return value
-
-
-def _from_data(data: Any) -> Any:
-    if isinstance(data, dict):
-        kind = _NODE_TYPES[data["node"]]
-        return kind(**{k: _from_data(v) for k, v in data.items() if k != "node"})
-    if isinstance(data, list):
-        return tuple(_from_data(v) for v in data)
-    return data
+    write_private(path, _plans())
+    _dirty.clear()

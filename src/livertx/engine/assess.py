@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from livertx import __version__
-from livertx.engine.missing import missing as missing_facts
-from livertx.engine.missing import missing_by_table
+from livertx.engine.missing import missing_by_table, union_of
 from livertx.engine.rows import (
     UNKNOWN_FIT,
     RowTable,
@@ -17,6 +17,7 @@ from livertx.engine.rows import (
     with_category,
 )
 from livertx.engine.search import category_candidates
+from livertx.knowledge.model import Option, Rule
 from livertx.knowledge.pack import Pack, load_pack
 from livertx.patient import Patient, parse_patient
 from livertx.scores import DERIVED_COLUMNS
@@ -70,7 +71,7 @@ def explain(row: dict[str, Any], pack: Pack, patient: Patient | None = None,
     if category["id"] is None:
         category["missing"] = category["missing"] or by_table.get("category", [])
     options.sort(key=lambda o: (not o.pop("_first"), FIT_ORDER.index(o["fit"])))
-    missing = missing_facts(resolved, pack)
+    missing = union_of(by_table)
     safety = [{"id": n.id, "text": " ".join(n.text.split()), "reference": n.reference,
                "date": n.date, "citation": pack.references[n.reference].citation}
               for n in pack.safety_notes if row.get(condition_column(n.id)) is True]
@@ -144,12 +145,41 @@ def _candidate_note(pack: Pack, category_id: str, row: dict[str, Any]) -> str | 
     return " ".join(note.text.split())
 
 
+@dataclass(frozen=True)
+class _OptionText:
+    """What an option's entry says whatever the patient (built once per pack)."""
+
+    option: Option
+    rules: dict[str, Rule]
+    techniques: tuple[str, ...]
+    care_team: tuple[str, ...]
+    side_effects: tuple[str, ...]
+    serious_side_effects: tuple[str, ...]
+    currency_notes: tuple[dict[str, Any], ...]
+
+
+def _option_text(pack: Pack, table: RowTable) -> _OptionText:
+    texts: dict[str, _OptionText] | None = pack._cache.get("explain.options")
+    if texts is None:
+        texts = pack._cache["explain.options"] = {}
+    text = texts.get(table.column)
+    if text is None:
+        option = pack.option(table.table.option or "")
+        text = texts[table.column] = _OptionText(
+            option, {r.id: r for r in table.table.rules},
+            tuple(t.id for t in option.techniques), tuple(option.care_team.gives),
+            tuple(s.text for s in option.side_effects.common),
+            tuple(s.text for s in option.side_effects.serious),
+            tuple(n.model_dump() for n in option.currency_notes))
+    return text
+
+
 def _option(row: dict[str, Any], pack: Pack, table: RowTable,
             by_candidate: list[dict[str, Any]]) -> dict[str, Any]:
-    option = pack.option(table.table.option or "")
+    text = _option_text(pack, table)
+    option, rules = text.option, text.rules
     rule_id, fit = row[table.rule_column], row[table.column]
     agreed = _agreed(table, by_candidate) if fit == UNKNOWN_FIT else None
-    rules = {r.id: r for r in table.table.rules}
     reasons: list[Any] = []
     if agreed:  # the category is open, but every candidate gives this option the same fit
         fit, rule_id = agreed
@@ -160,8 +190,8 @@ def _option(row: dict[str, Any], pack: Pack, table: RowTable,
         reasons = [rule]
     notes = [{"text": n.note, "source": n.source, "rule": n.id} for n in table.table.notes
              if row[condition_column(n.id)] is True and (n.fits is None or fit in n.fits)]
-    techniques = (rule.techniques if rule.techniques is not None
-                  else [t.id for t in option.techniques]) if known else []
+    techniques = (list(rule.techniques if rule.techniques is not None else text.techniques)
+                  if known else [])
     return {
         "id": option.id, "name": option.name, "group": option.group, "fit": fit,
         "rule": rule_id, "techniques": techniques,
@@ -173,10 +203,10 @@ def _option(row: dict[str, Any], pack: Pack, table: RowTable,
         "if_category": [{"category": r["category"], "fit": r[table.column],
                          "rule": r[table.rule_column]} for r in by_candidate]
         if not known or agreed else [],
-        "care_team": list(option.care_team.gives),
-        "side_effects": [s.text for s in option.side_effects.common],
-        "serious_side_effects": [s.text for s in option.side_effects.serious],
-        "currency_notes": [n.model_dump() for n in option.currency_notes],
+        "care_team": list(text.care_team),
+        "side_effects": list(text.side_effects),
+        "serious_side_effects": list(text.serious_side_effects),
+        "currency_notes": [dict(n) for n in text.currency_notes],
         "_first": bool(known and rule.first),
     }
 

@@ -123,9 +123,14 @@ def missing_by_table(row: Mapping[str, Any], pack: Pack) -> dict[str, list[str]]
 
 def missing(row: Mapping[str, Any], pack: Pack) -> list[str]:
     """The union over every table, in vocabulary order (the cohort's `missing` column)."""
-    found = {f for facts in missing_by_table(row, pack).values() for f in facts}
+    return union_of(missing_by_table(row, pack))
+
+
+def union_of(by_table: Mapping[str, list[str]]) -> list[str]:
+    """`missing` from what `missing_by_table` gave (when the caller has it already)."""
+    found = {f for facts in by_table.values() for f in facts}
     return [f for f in FACTS if f in found]
 
 
 __all__ = ["Path", "asked_for", "category_facts", "is_open", "missing", "missing_by_table",
-           "missing_paths", "through_columns"]
+           "missing_paths", "through_columns", "union_of"]

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from livertx.errors import PackError
 from livertx.knowledge.model import (
@@ -24,8 +23,8 @@ from livertx.knowledge.model import (
 
 PACKS_DIR = Path(__file__).parent / "packs"
 DEFAULT_PACK = "acs-2017"
-
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# what `Pack._cache` keeps in the disk cache (plain data, computed from the pack alone)
+KEPT_IN_CACHE_FILE = ("missing_paths",)
 
 
 @dataclass(frozen=True)
@@ -52,6 +51,12 @@ class Pack:
     @property
     def tables(self) -> list[DecisionTable]:
         return [self.category_table, *self.option_tables.values()]
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled (`livertx.diskcache`) with only the plain data the engine derived from
+        it (closures and frames are rebuilt)."""
+        kept = {k: v for k, v in self._cache.items() if k in KEPT_IN_CACHE_FILE}
+        return {**self.__dict__, "_cache": kept}
 
     def option(self, option_id: str) -> Option:
         for option in self.options:
@@ -113,9 +118,11 @@ def _option_words(option: Option) -> set[str]:
 
 
 def _read(path: Path) -> Any:
+    import yaml  # imported on use: a pack from the disk cache never needs it
+
     try:
         with path.open(encoding="utf-8") as handle:
-            return yaml.load(handle, Loader=_Loader)
+            return yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except FileNotFoundError:
         raise PackError([f"{path}: file missing"]) from None
     except yaml.YAMLError as exc:
@@ -207,15 +214,44 @@ def load_guideline(guideline: str = DEFAULT_PACK) -> Pack:
     if guideline not in guidelines():
         raise PackError([(f"guideline {guideline!r} is not known; available: "
                          f"{', '.join(guidelines())}")])
-    return load_pack(PACKS_DIR / guideline)
+    return _embedded(guideline, lambda: load_pack(PACKS_DIR / guideline))
 
 
 @functools.cache
 def _default_pack() -> Pack:
-    from livertx.knowledge.validate import check_static
+    def load() -> Pack:
+        from livertx.knowledge.validate import check_static
 
-    # The embedded pack's SQL conditions are parsed and checked by the test suite and by
-    # `livertx pack check`; skipping the SQL parser here keeps a cold start short.
-    pack = read_pack(PACKS_DIR / DEFAULT_PACK)
-    check_static(pack, parse_conditions=False)
-    return pack
+        # The embedded pack's SQL conditions are parsed and checked by the test suite and
+        # by `livertx pack check`; skipping the SQL parser here keeps a cold start short.
+        pack = read_pack(PACKS_DIR / DEFAULT_PACK)
+        check_static(pack, parse_conditions=False)
+        return pack
+
+    return _embedded(DEFAULT_PACK, load)
+
+
+def _embedded(guideline: str, load: Callable[[], Pack]) -> Pack:
+    """An embedded pack as loaded and checked, from the disk cache when its files and the
+    code of its models are unchanged (`livertx.diskcache`)."""
+    from livertx.diskcache import cached
+
+    def prepared() -> Pack:
+        from livertx.engine.missing import missing_paths
+
+        pack = load()
+        missing_paths(pack)  # kept with the pack (KEPT_IN_CACHE_FILE)
+        return pack
+
+    files = [p for p in (PACKS_DIR / guideline).rglob("*") if p.is_file()]
+    return cached(f"pack-{guideline}", [*files, *_code_read_by_cache()], prepared)
+
+
+def _code_read_by_cache() -> list[Path]:
+    """What a cached pack depends on besides its files: the code of its classes, its
+    checks, and what `missing_paths` reads (the score library included)."""
+    src = Path(__file__).parents[1]
+    names = ("knowledge/model.py", "knowledge/pack.py", "knowledge/validate.py",
+             "engine/missing.py", "engine/conditions.py", "engine/hit_policy.py",
+             "vocabulary.py", "compiler/nodes.py", "compiler/parse.py", "scores/library.py")
+    return [*(src / name for name in names), *(src / "scores" / "library").glob("*.yaml")]

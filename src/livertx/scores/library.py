@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-
 from livertx.compiler import nodes
 from livertx.compiler.parse import parse
 from livertx.compiler.python import compile_python
@@ -53,6 +51,8 @@ class Score:
 
 
 def _read(path: Path) -> dict[str, Any]:
+    import yaml  # imported on use: the library from the disk cache never needs it
+
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: faster
     data: dict[str, Any] = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
     return data
@@ -67,8 +67,24 @@ def _load(data: dict[str, Any]) -> Score:
 
 @functools.cache
 def scores() -> tuple[Score, ...]:
-    files = [_read(path) for path in LIBRARY_DIR.glob("*.yaml")]
-    return tuple(_load(data) for data in sorted(files, key=lambda d: (d["order"], d["id"])))
+    """The library's files in order, each output's plan parsed (kept by `livertx.diskcache`
+    while the files and the code of these classes are unchanged)."""
+    from livertx.diskcache import cached
+
+    here = Path(__file__).parent
+    paths = sorted(LIBRARY_DIR.glob("*.yaml"))
+    code = [here / "library.py", here.parent / "compiler" / "nodes.py",
+            here.parent / "compiler" / "parse.py"]
+    return cached("scores", [*paths, *code], lambda: _read_library(paths))
+
+
+def _read_library(paths: list[Path]) -> tuple[Score, ...]:
+    files = [_read(path) for path in paths]
+    library = tuple(_load(data) for data in sorted(files, key=lambda d: (d["order"], d["id"])))
+    for score in library:
+        for output in score.outputs:
+            _ = output.node  # parsed now, so that the cache keeps the plans
+    return library
 
 
 @functools.cache
