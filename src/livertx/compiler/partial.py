@@ -20,7 +20,7 @@ that text is compiled once by Python itself.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from livertx.compiler import nodes as n
@@ -61,6 +61,41 @@ def compile_partial_steps(steps: Sequence[tuple[str, n.Node]]) -> Callable[[dict
     return compiled
 
 
+Leaf = Callable[[n.Node], tuple[tuple[int, ...], int]]
+Residuals = Callable[[Row, Sequence[Any]], tuple[tuple[Any, ...], tuple[Any, ...], int, int]]
+
+
+def compile_partial_residuals(conditions: Sequence[n.Node], leaf: Leaf) -> Residuals:
+    """Several conditions on a partial row, and what each still waits for.
+
+    The function takes the partial row and `chosen` (a sequence: the value chosen for each
+    searched fact, ANY while it is open) and gives (values, residuals, reads, split):
+
+    - each condition's value, as `compile_partial` gives it;
+    - its residual: the value when settled; otherwise, through the AND, OR and NOT parts
+      that are not settled, the settled parts' values and, for each unsettled part below
+      them (a comparison, a column, a CASE...), the chosen values of the facts `leaf`
+      names for it. Two partial rows with the same residual (and the same open facts) have
+      the same value for every way of choosing the rest: a search can reuse its answer;
+    - `reads`: the `leaf` bits of every unsettled part (the open facts that still matter);
+    - `split`: the first open fact (an index into `chosen`) of the first unsettled part,
+      in the order `leaf` names them, or -1.
+    """
+    code = _Code()
+    code.read(n.And(tuple(conditions)) if conditions else n.Literal(True))
+    values = [code.value(c, 1) for c in conditions]
+    code.lines += ["    reads = 0", "    split = -1"]
+    residuals = [code.residual(c, leaf) for c in conditions]
+    tail = [f"    return {_tuple(values)}, {_tuple(residuals)}, reads, split"]
+    compiled: Residuals = code.function(tail, arguments="row, chosen")
+    return compiled
+
+
+def _tuple(items: Iterable[str]) -> str:
+    """The code of a tuple of these values (one item keeps its comma)."""
+    return "(" + "".join(f"{item}, " for item in items) + ")"
+
+
 def _least(values: tuple[Any, ...]) -> Any:
     known = [v for v in values if v is not None]
     return ANY if any(v is ANY for v in known) else min(known) if known else None
@@ -85,13 +120,14 @@ class _Code:
                                           "_greatest": _greatest, "_log10": _log10}
         self.count = 0
         self.columns: dict[str, str] = {}  # column -> the variable it was read into
+        self.names: dict[int, tuple[n.Node, str]] = {}  # id(node) -> (node, its variable)
 
     def read(self, node: n.Node) -> None:
         """Read each column the node uses once, at the top (before any branch)."""
         self.columns = {c: self._put(1, f"row.get({c!r})") for c in sorted(n.columns(node))}
 
-    def function(self, tail: list[str]) -> Any:
-        source = "\n".join(["def compiled(row):", *self.lines, *tail])
+    def function(self, tail: list[str], arguments: str = "row") -> Any:
+        source = "\n".join([f"def compiled({arguments}):", *self.lines, *tail])
         namespace = dict(self.constants)
         exec(compile(source, "<livertx.compiler.partial>", "exec"), namespace)  # noqa: S102
         return namespace["compiled"]
@@ -106,6 +142,33 @@ class _Code:
         return name
 
     def value(self, node: n.Node, indent: int) -> str:
+        name = self._value(node, indent)
+        self.names[id(node)] = (node, name)
+        return name
+
+    def residual(self, node: n.Node, leaf: Leaf, indent: int = 1) -> str:
+        """The code of `node`'s residual (`compile_partial_residuals`), after its value's.
+        CASE and COALESCE count as one part: their inner values are computed in branches."""
+        value = self.names[id(node)][1]
+        if isinstance(node, n.Literal):
+            return value
+        out = self._new()
+        pad = "    " * indent
+        self.lines += [f"{pad}if {value} is ANY:"]
+        if isinstance(node, (n.And, n.Or, n.Not)):
+            parts = [self.residual(x, leaf, indent + 1) for x in n.children(node)]
+            self.lines.append(f"{pad}    {out} = {_tuple(parts)}")
+        else:
+            facts, bits = leaf(node)
+            first = " else ".join(f"{i} if chosen[{i}] is ANY" for i in facts)
+            self.lines += [f"{pad}    reads |= {bits}",
+                           f"{pad}    if split < 0:",
+                           f"{pad}        split = {first + ' else -1' if facts else '-1'}",
+                           f"{pad}    {out} = {_tuple(f'chosen[{i}]' for i in facts)}"]
+        self.lines += [f"{pad}else:", f"{pad}    {out} = {value}"]
+        return out
+
+    def _value(self, node: n.Node, indent: int) -> str:
         if isinstance(node, n.Literal):  # numbers and text by name: `is` never meets a literal
             value = node.value
             return repr(value) if value is None or isinstance(value, bool) else self._constant(value)
@@ -199,4 +262,4 @@ class _Code:
         return self._strict(list(node.args), indent, lambda v: f"{call}({v})")
 
 
-__all__ = ["ANY", "compile_partial", "compile_partial_steps"]
+__all__ = ["ANY", "compile_partial", "compile_partial_residuals", "compile_partial_steps"]
