@@ -19,8 +19,10 @@ that text is compiled once by Python itself.
 
 from __future__ import annotations
 
+import marshal
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from livertx.compiler import nodes as n
@@ -51,14 +53,40 @@ def compile_partial(node: n.Node) -> Compiled:
     return compiled
 
 
-def compile_partial_steps(steps: Sequence[tuple[str, n.Node]]) -> Callable[[dict[str, Any]], None]:
+def compile_partial_steps(steps: Sequence[tuple[str, n.Node]], *, plain: bool = False
+                          ) -> Callable[[dict[str, Any]], None]:
     """Outputs computed in order into the row (each may read the ones before it)."""
-    code = _Code()
+    compiled: Callable[[dict[str, Any]], None] = generate_steps(steps, plain=plain).load()
+    return compiled
+
+
+@dataclass(frozen=True)
+class Generated:
+    """A generated function kept as data (its compiled code, marshalled, and the constants
+    it names), so that a disk cache can keep it: compiling a whole pack's steps takes
+    tens of milliseconds, loading it well under one."""
+
+    code: bytes
+    constants: dict[str, Any]
+
+    def load(self) -> Any:
+        namespace = {**_HELPERS, **self.constants}
+        exec(marshal.loads(self.code), namespace)  # noqa: S102 (code this module generated)
+        return namespace["compiled"]
+
+
+def generate_steps(steps: Sequence[tuple[str, n.Node]], *, plain: bool = False) -> Generated:
+    """`compile_partial_steps`, not loaded yet.
+
+    `plain`: for complete rows (no value is ANY): the tests for ANY are left out, and the
+    values are exactly those of the plain backend (`livertx.compiler.python`), as one
+    straight-line function (`livertx.engine.rows` computes a whole pack this way)."""
+    code = _Code(plain=plain)
     for name, node in steps:
         code.read(node)
-        code.lines.append(f"    row[{name!r}] = {code.value(node, 1)}")
-    compiled: Callable[[dict[str, Any]], None] = code.function(["    return None"])
-    return compiled
+        code.columns[name] = value = code.value(node, 1)
+        code.lines.append(f"    row[{name!r}] = {value}")
+    return code.generated(["    return None"])
 
 
 Leaf = Callable[[n.Node], tuple[tuple[int, ...], int]]
@@ -110,27 +138,34 @@ def _log10(v: Any) -> Any:
     return None if v <= 0 else math.log10(v)
 
 
+_HELPERS = {"ANY": ANY, "_least": _least, "_greatest": _greatest, "_log10": _log10}
+
+
 class _Code:
     """The lines of one generated function; `value` writes a node's code and gives the
     name (or literal) that holds its value."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, plain: bool = False) -> None:
+        self.plain = plain  # no value is ANY: its tests are left out
         self.lines: list[str] = []
-        self.constants: dict[str, Any] = {"ANY": ANY, "_least": _least,
-                                          "_greatest": _greatest, "_log10": _log10}
+        self.constants: dict[str, Any] = {}
         self.count = 0
         self.columns: dict[str, str] = {}  # column -> the variable it was read into
         self.names: dict[int, tuple[n.Node, str]] = {}  # id(node) -> (node, its variable)
 
     def read(self, node: n.Node) -> None:
-        """Read each column the node uses once, at the top (before any branch)."""
-        self.columns = {c: self._put(1, f"row.get({c!r})") for c in sorted(n.columns(node))}
+        """Read each column the node uses that is not in a variable yet, once, at the top
+        (before any branch)."""
+        for c in sorted(n.columns(node) - self.columns.keys()):
+            self.columns[c] = self._put(1, f"row.get({c!r})")
+
+    def generated(self, tail: list[str], arguments: str = "row") -> Generated:
+        source = "\n".join([f"def compiled({arguments}):", *self.lines, *tail])
+        code = compile(source, "<livertx.compiler.partial>", "exec")
+        return Generated(marshal.dumps(code), dict(self.constants))
 
     def function(self, tail: list[str], arguments: str = "row") -> Any:
-        source = "\n".join([f"def compiled({arguments}):", *self.lines, *tail])
-        namespace = dict(self.constants)
-        exec(compile(source, "<livertx.compiler.partial>", "exec"), namespace)  # noqa: S102
-        return namespace["compiled"]
+        return self.generated(tail, arguments).load()
 
     def _new(self) -> str:
         self.count += 1
@@ -179,11 +214,12 @@ class _Code:
             decisive = "True" if isinstance(node, n.Or) else "False"
             def some(test: str) -> str:
                 return " or ".join(f"{p} is {test}" for p in parts)
-            return self._put(indent, f"{decisive} if {some(decisive)} else ANY if {some('ANY')} "
-                                     f"else None if {some('None')} else not {decisive}")
+            unsettled = "" if self.plain else f"ANY if {some('ANY')} else "
+            return self._put(indent, f"{decisive} if {some(decisive)} else {unsettled}"
+                                     f"None if {some('None')} else not {decisive}")
         if isinstance(node, n.Not):
             return self._over(node.item, indent,
-                              lambda x: f"{x} if {x} is None or {x} is ANY else not {x}")
+                              lambda x: f"{x} if {self._open(x)} else not {x}")
         if isinstance(node, n.Compare):
             op = _OPERATORS.get(node.op, node.op)
             return self._strict([node.left, node.right], indent, lambda a, b: f"{a} {op} {b}")
@@ -197,15 +233,21 @@ class _Code:
             known = frozenset(v for v in node.values if v is not None)
             other = "None" if len(known) < len(node.values) else "False"
             values = self._constant(known)
-            return self._over(node.item, indent, lambda x: f"{x} if {x} is None or {x} is ANY "
+            return self._over(node.item, indent, lambda x: f"{x} if {self._open(x)} "
                                                            f"else True if {x} in {values} else {other}")
         if isinstance(node, n.IsNull):
+            if self.plain:
+                return self._over(node.item, indent, lambda x: f"{x} is None")
             return self._over(node.item, indent, lambda x: f"ANY if {x} is ANY else {x} is None")
         if isinstance(node, n.Case):
             return self._case(node, indent)
         if isinstance(node, n.Coalesce):
             return self._coalesce(node, indent)
         return self._function(node, indent)
+
+    def _open(self, x: str) -> str:
+        """The test that a value passes on as it is (NULL, or ANY on partial rows)."""
+        return f"{x} is None" if self.plain else f"{x} is None or {x} is ANY"
 
     def _over(self, item: n.Node, indent: int, text: Callable[[str], str]) -> str:
         """A node of one operand: its value's name given to `text`."""
@@ -225,6 +267,8 @@ class _Code:
         if not variables:
             return self._put(indent, apply(*names))
         null = " or ".join(f"{x} is None" for x in variables)
+        if self.plain:
+            return self._put(indent, f"None if {null} else {apply(*names)}")
         unsettled = " or ".join(f"{x} is ANY" for x in variables)
         return self._put(indent, f"None if {null} else ANY if {unsettled} else {apply(*names)}")
 
@@ -233,8 +277,9 @@ class _Code:
         pad = "    " * indent
         for condition, value in node.whens:
             held = self.value(condition, indent)
-            self.lines += [f"{pad}if {held} is ANY:", f"{pad}    {out} = ANY",
-                           f"{pad}elif {held} is True:"]
+            if not self.plain:
+                self.lines += [f"{pad}if {held} is ANY:", f"{pad}    {out} = ANY"]
+            self.lines.append(f"{pad}{'if' if self.plain else 'elif'} {held} is True:")
             self.lines.append(f"{pad}    {out} = {self.value(value, indent + 1)}")
             self.lines.append(f"{pad}else:")
             indent += 1
@@ -262,4 +307,5 @@ class _Code:
         return self._strict(list(node.args), indent, lambda v: f"{call}({v})")
 
 
-__all__ = ["ANY", "compile_partial", "compile_partial_residuals", "compile_partial_steps"]
+__all__ = ["ANY", "Generated", "compile_partial", "compile_partial_residuals",
+           "compile_partial_steps", "generate_steps"]
