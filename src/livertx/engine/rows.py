@@ -160,11 +160,6 @@ def evaluate_row(facts: Mapping[str, Any], pack: Pack) -> dict[str, Any]:
     return row
 
 
-def decide_options(row: dict[str, Any], plan: RowPlan) -> None:
-    for table in plan.options:
-        table.decide(row)
-
-
 def with_category(row: Mapping[str, Any], category: str, pack: Pack) -> dict[str, Any]:
     """The row re-decided as if its category were `category` (for open cases)."""
     forced = {**row, "category": category}
