@@ -35,6 +35,7 @@ from livertx.compiler.partial import (
     compile_partial_steps,
 )
 from livertx.engine.conditions import CHILD_PUGH_LABS, direct_child_pugh_labs
+from livertx.engine.hit_policy import condition_column, outcome_node
 from livertx.engine.rows import POSSIBLE, category_columns, probe_dimensions, probed_facts
 from livertx.knowledge.pack import Pack
 from livertx.scores import library
@@ -72,6 +73,8 @@ class _Table:
     steps: tuple[Output, ...]  # the derived values the table reads, in order
     rows: tuple[nodes.Node, ...]
     outcomes: tuple[str, ...]  # each row's category
+    outcome: Condition  # the hit policy over the rows' condition columns (partial)
+    columns: tuple[str, ...]  # each row's condition column
     possible: Condition  # the contradiction check, over the facts as given
     possible_columns: tuple[str, ...]
     layout: tuple[str, ...]  # the facts a search may try, in `chosen` order
@@ -115,21 +118,13 @@ class _Table:
         return {}
 
     def decide(self, held: tuple[Any, ...]) -> Any:
-        """Hit policy "first" (`livertx.engine.hit_policy`) over the rows' values on a
-        partial row: the category (an id, None when a row before any that holds is
-        unknown, or ANY while an unsettled row comes first)."""
+        """The table's hit policy (`livertx.engine.hit_policy`, its outcome node through
+        the partial backend) over the rows' values on a partial row: the category, None
+        (no category), or ANY when the rows not settled yet could still change it."""
         found = self.decided.get(held, self)
         if found is self:
-            found = self.decided[held] = self._first(held)
+            found = self.decided[held] = self.outcome(dict(zip(self.columns, held)))
         return found
-
-    def _first(self, held: tuple[Any, ...]) -> Any:
-        for value, outcome in zip(held, self.outcomes):
-            if value is ANY:
-                return ANY
-            if value is not False:
-                return outcome if value else None
-        return None
 
 
 def _table(pack: Pack) -> _Table:
@@ -143,6 +138,8 @@ def _table(pack: Pack) -> _Table:
         cached = _Table(
             steps, tuple(parse(r.when) for r in table.rules),
             tuple(r.outcome for r in table.rules),
+            compile_partial(outcome_node(table)),
+            tuple(condition_column(r.id) for r in table.rules),
             compile_partial(possible), tuple(sorted(nodes.columns(possible))),
             tuple(dict.fromkeys([*(["child_pugh_class"] if tries_class else []), *facts])),
             _Facts(steps))
