@@ -6,8 +6,8 @@ reported as the row that blocked, unless the table is settled anyway: a later ro
 same outcome holds, and every row between them with another outcome is false. Then
 whichever way the unknown row goes the outcome is the same, and the later row decides
 (its condition is the reason that is certainly true). Without that, a failing liver with
-ECOG unknown would leave the BCLC stage "not yet clear" although every ECOG gives stage D. Each row's condition is computed first, into the column
-`condition_column(id)`; the outcome and the deciding rule are then one CASE over those
+ECOG unknown would leave the BCLC stage "not yet clear" although every ECOG gives stage D.
+Each row's condition is computed first, into the column `condition_column(id)`; the outcome and the deciding rule are then one CASE over those
 columns, compiled to Python, Polars or SQL like any other expression.
 
 Frame backends may instead compute the *decision code* (`decision_code_node`): one small
@@ -71,18 +71,18 @@ def _not_true(test: nodes.Node) -> nodes.Node:
 
 
 def _decisions(table: DecisionTable) -> Iterator[tuple[nodes.Node, str | None, str]]:
-    """(test, outcome, rule id) in the order the policy tries them: for each row, first
-    "unknown here and not settled by the rows after" (the outcome is unknown, this row
-    blocked), then "holds here"."""
-    unknown = None if table.output == "category" else UNKNOWN_FIT
-    for index, rule in enumerate(table.rules):
-        holds = _holds(rule.id)
-        settled = _settled_after(table, index)
-        blocked: nodes.Node = nodes.IsNull(holds)
-        if settled is not None:
-            blocked = nodes.And((blocked, _not_true(settled)))
-        yield blocked, unknown, rule.id
-        yield holds, rule.outcome, rule.id
+    """(test, outcome, rule id) in the order the policy tries them (`_labels`): for each
+    row, first "unknown here and not settled by the rows after" (the outcome is unknown,
+    this row blocked), then "holds here"."""
+    for code, (outcome, rule_id, blocked) in enumerate(_labels(table)):
+        holds = _holds(rule_id)
+        if not blocked:
+            yield holds, outcome, rule_id
+            continue
+        settled = _settled_after(table, code // 2)
+        test: nodes.Node = nodes.IsNull(holds)
+        yield (test if settled is None else nodes.And((test, _not_true(settled))),
+               outcome, rule_id)
 
 
 def outcome_node(table: DecisionTable, *, deciding_rule: bool = False) -> nodes.Node:
@@ -100,16 +100,25 @@ def decision_code_node(table: DecisionTable) -> nodes.Node:
     return nodes.Case(whens, nodes.Literal(None))
 
 
+def _labels(table: DecisionTable) -> Iterator[tuple[str | None, str, bool]]:
+    """(outcome, rule id, blocked) of each decision code, in `_decisions`' order, without
+    building the tests."""
+    unknown = None if table.output == "category" else UNKNOWN_FIT
+    for rule in table.rules:
+        yield unknown, rule.id, True
+        yield rule.outcome, rule.id, False
+
+
 def blocking_codes(table: DecisionTable, rows: tuple[str, ...]) -> tuple[int, ...]:
     """The decision codes that say "blocked at one of `rows`" (the outcome unknown there)."""
-    return tuple(code for code, (_, __, rule) in enumerate(_decisions(table))
-                 if rule in rows and code % 2 == 0)  # even codes: "unknown here"
+    return tuple(code for code, (_, rule, blocked) in enumerate(_labels(table))
+                 if blocked and rule in rows)
 
 
 def decision_values(table: DecisionTable) -> tuple[list[str | None], list[str]]:
     """The outcome and the rule id of each decision code."""
-    decisions = list(_decisions(table))
-    return [outcome for _, outcome, __ in decisions], [rule for _, __, rule in decisions]
+    labels = list(_labels(table))
+    return [outcome for outcome, _, __ in labels], [rule for _, rule, __ in labels]
 
 
 __all__ = ["CONDITION_PREFIX", "UNKNOWN_FIT", "blocking_codes", "condition_column",
