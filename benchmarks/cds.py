@@ -93,9 +93,19 @@ def prefetch(rng: random.Random | None) -> dict[str, Any]:
         "inr": _search(_lab("inr", "6301-6", inr, "{INR}")),
         "ecog": _search(_obs("ecog", LOINC, "89247-1", valueInteger=r.randint(0, 2))),
         "staging": _search(*staging),
+        "afp": _search(_lab("afp", "1834-1", round(r.uniform(2, 900)), "ng/mL")),
+        "creatinine": _search(_lab("creat", "2160-0", round(r.uniform(0.6, 2.0), 2), "mg/dL")),
+        "sodium": _search(_lab("na", "2951-2", r.randint(128, 142), "mmol/L")),
         "tumorSize": _search(_lab("size", "21889-1", size, "cm")),
         "liverFindings": None,
+        "medicationStatements": _empty(),
+        "medicationRequests": _empty(),
     }
+
+
+def _empty() -> dict[str, Any]:
+    """A search that found nothing (the EHR sends the Bundle; `null` would say the same)."""
+    return {"resourceType": "Bundle", "type": "searchset", "total": 0}
 
 
 def body(rng: random.Random | None) -> dict[str, Any]:

@@ -84,12 +84,11 @@ def resource_model(data: Any) -> Any:
                                 f"{exc})") from None
 
 
-def resource_entries(resources: list[Any], model: Any = resource_model) -> list[Entry]:
-    """Entries of loose resources (a CDS prefetch), each validated by `model` (which may
-    remember resources it has seen); Bundles among them are flattened."""
+def model_entries(models: list[Any]) -> list[Entry]:
+    """Entries of loose resources (a CDS prefetch) already validated by `resource_model`;
+    Bundles among them are flattened."""
     out: list[Entry] = []
-    for i, data in enumerate(resources):
-        resource = model(data)
+    for i, resource in enumerate(models):
         kind = resource.get_resource_type()
         if kind == "Bundle":
             out += entries(resource, f"resource[{i}].entry")
