@@ -239,7 +239,7 @@ async def _cards(request: Request, body: HookRequest, service: Service) -> Any:
     patient = f"Patient/{body.context.patientId}"
     small = int(request.headers.get("content-length") or "0") <= INLINE_BYTES
     try:
-        mapped = await state.records.read(values, patient, inline=small)
+        mapped = await state.records.read(values, patient, small=small)
     except FhirError as exc:
         return {"cards": [problem_card(str(exc), pack, base)]}
     if not mapped.has_hcc:
