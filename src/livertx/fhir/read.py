@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import cached_property
 from typing import Any
 
 from pydantic import ValidationError
@@ -36,8 +37,9 @@ class Entry:
     resource: Any  # a fhir.resources R4B model
     full_url: str | None = None
 
-    @property
+    @cached_property
     def type(self) -> str:
+        """The resource type (asked for many times while mapping, computed once)."""
         return str(self.resource.get_resource_type())
 
 

@@ -125,9 +125,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.pack = load_pack(settings.pack_path)
     install_security(app, settings)
+    # The CDS service first: an EHR calls it on every chart opened, and a request is matched
+    # against the routes in this order (no path of one router is a path of another).
+    app.include_router(cds_router)
     app.include_router(pages_router)
     app.include_router(api_router)
     app.include_router(docs_router)
-    app.include_router(cds_router)
     install_cds(app, settings)
     return app
