@@ -1,20 +1,28 @@
 """Benchmark: the CDS Hooks service under concurrent EHR calls, on a real uvicorn server.
 
-Starts `uvicorn livertx.web.app:create_app` on 127.0.0.1 (a subprocess), then drives
-POST /cds-services/livertx-hcc-options with realistic prefetch (Patient, Conditions, labs,
-mCODE staging, tumour size) from concurrent clients for a fixed time, in two runs:
-- distinct: every call a different patient (random labs and sizes): the cold path, where
-  a decided case is assessed on the event loop, an open one in a worker thread;
-- repeat: the same chart opened again and again: the answer comes from the LRU.
+Starts `uvicorn livertx.web.app:create_app` on 127.0.0.1 (a subprocess, as `livertx serve`
+does), then drives POST /cds-services/<service> with realistic prefetch (Patient,
+Conditions, labs, mCODE staging, tumour size, medicines) for a fixed time per run.
 Prints requests/s, median and p99 latency and errors against the targets (>= 500 req/s,
-p99 <= 50 ms, zero errors) with measured/target ratios. Asserts nothing.
+p99 <= 50 ms, zero errors) with measured/target ratios, and the server's CPU per call (a
+figure that holds whatever else the machine is doing). Asserts nothing.
 
-When `wrk` (Debian package `wrk`, a load generator written in C) is installed, it drives the
-server instead of the Python client, which otherwise saturates first; the distinct run then
-varies tumour size and bilirubin in every request (29,500 different patients). The server
-runs one worker per core by default.
+With `wrk` (Debian package `wrk`, a load generator written in C) installed, four runs:
+- distinct, capacity: every call another chart of the same patient (tumour size,
+  bilirubin and INR vary; no chart comes twice in a benchmark), `clients` connections each sending its next call as soon as the last is
+  answered: the most the server answers. In such a closed loop the mean latency is
+  connections / throughput (32 connections at 500 req/s: 64 ms), so its p99 says how
+  long calls queue, not whether the target is met;
+- distinct, at the target rate: 64 connections (clinicians) each pausing 128 ms after
+  every answer, at most 500 calls/s offered: the p99 of the target;
+- new patient every call: the patient id varies too, so no resource was seen before and
+  every one is validated (about 15 per call): what a first look at a chart costs;
+- repeat: the same chart opened again and again: the answer comes from the caches.
+The load generator shares the machine's cores with the server (its CPU is printed too).
+Without wrk a Python client drives the distinct and repeat runs (it saturates first).
 
-Run: .venv/bin/python benchmarks/cds.py [seconds] [clients] [workers]
+Run: .venv/bin/python benchmarks/cds.py [seconds] [clients] [workers] [service]
+(service: livertx-hcc-options, the default, or livertx-hcc-bclc)
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ import json
 import os
 import random
 import re
+import resource
 import shutil
 import socket
 import statistics
@@ -32,6 +41,7 @@ import sys
 import tempfile
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +52,9 @@ SECONDS = float(sys.argv[1]) if len(sys.argv) > 1 else 10.0
 CLIENTS = int(sys.argv[2]) if len(sys.argv) > 2 else 32
 WORKERS = int(sys.argv[3]) if len(sys.argv) > 3 else (os.cpu_count() or 1)
 TARGET_RPS, TARGET_P99_MS = 500.0, 50.0
-PATH = "/cds-services/livertx-hcc-options"
+SERVICE = sys.argv[4] if len(sys.argv) > 4 else "livertx-hcc-options"
+PATH = f"/cds-services/{SERVICE}"
+PACED_CONNECTIONS, PACED_PAUSE_MS = 64, 128  # at most 64 * 1000 / 128 = 500 calls/s
 LOINC, SCT, AJCC, UCUM = ("http://loinc.org", "http://snomed.info/sct",
                           "http://cancerstaging.org", "http://unitsofmeasure.org")
 
@@ -93,9 +105,19 @@ def prefetch(rng: random.Random | None) -> dict[str, Any]:
         "inr": _search(_lab("inr", "6301-6", inr, "{INR}")),
         "ecog": _search(_obs("ecog", LOINC, "89247-1", valueInteger=r.randint(0, 2))),
         "staging": _search(*staging),
+        "afp": _search(_lab("afp", "1834-1", round(r.uniform(2, 900)), "ng/mL")),
+        "creatinine": _search(_lab("creat", "2160-0", round(r.uniform(0.6, 2.0), 2), "mg/dL")),
+        "sodium": _search(_lab("na", "2951-2", r.randint(128, 142), "mmol/L")),
         "tumorSize": _search(_lab("size", "21889-1", size, "cm")),
         "liverFindings": None,
+        "medicationStatements": _empty(),
+        "medicationRequests": _empty(),
     }
+
+
+def _empty() -> dict[str, Any]:
+    """A search that found nothing (the EHR sends the Bundle; `null` would say the same)."""
+    return {"resourceType": "Bundle", "type": "searchset", "total": 0}
 
 
 def body(rng: random.Random | None) -> dict[str, Any]:
@@ -165,7 +187,7 @@ def report(name: str, requests: int, latencies: list[float], errors: int) -> Non
     median = statistics.median(latencies)
     p99 = statistics.quantiles(latencies, n=100)[98]
     print(f"\n{name}: {requests} requests in {SECONDS:g} s, {CLIENTS} concurrent clients, "
-          f"{WORKERS} server worker(s)")
+          f"{WORKERS} server worker(s), {SERVICE}")
     print(f"  throughput  {rps:8.1f} req/s   target >= {TARGET_RPS:g}   ratio {rps / TARGET_RPS:.2f}")
     print(f"  median      {median:8.1f} ms")
     print(f"  p99         {p99:8.1f} ms      target <= {TARGET_P99_MS:g}    ratio "
@@ -179,37 +201,74 @@ wrk.headers["Content-Type"] = "application/json"
 local f = io.open("{body}", "r"); local template = f:read("*a"); f:close()
 wrk.body = template
 local counter = 0
+local threads = 0
+function setup(thread)
+  thread:set("offset", {start} + threads * 2500000)
+  threads = threads + 1
+end
 {request}
 """
-WRK_DISTINCT = """
+# Call n of a run (each wrk thread and each run counts from its own offset, so no chart
+# comes twice): tumour size, bilirubin and INR from n, 5 million combinations.
+WRK_VARY = """
 request = function()
   counter = counter + 1
-  local size = string.format("%.1f", 0.5 + (counter % 295) / 10)
-  local bili = string.format("%.1f", 5 + (math.floor(counter / 295) % 100) / 10)
+  local n = (offset or 0) + counter
+  local size = string.format("%.1f", 0.5 + (n % 295) / 10)
+  local bili = string.format("%.1f", 5 + (math.floor(n / 295) % 100) / 10)
+  local inr = string.format("%.2f", 0.9 + (math.floor(n / 29500) % 170) / 100)
   local b = string.gsub(template, '"value": [%d%.]+, "unit": "cm"',
                         '"value": ' .. size .. ', "unit": "cm"', 1)
   b = string.gsub(b, '"value": [%d%.]+, "unit": "umol/L"', '"value": ' .. bili .. ', "unit": "umol/L"', 1)
+  b = string.gsub(b, '"value": [%d%.]+, "unit": "{{INR}}"', '"value": ' .. inr .. ', "unit": "{{INR}}"', 1)
+  {new_patient}
   return wrk.format(nil, nil, nil, b)
 end
 """
+# The patient's id, its references and context.patientId all end in `p1"`.
+WRK_NEW_PATIENT = """b = string.gsub(b, 'p1"', 'p' .. n .. '"')"""
+WRK_PAUSE = """
+delay = function() return {pause} end
+"""
 
 
-def drive_wrk(base: str, distinct: bool, folder: Path) -> tuple[int, dict[str, float], int]:
-    """(requests, {'median', 'p99'} in ms, errors) measured by wrk."""
-    payload = body(random.Random(1))
-    (folder / "body.json").write_text(json.dumps(payload))
-    script = folder / ("distinct.lua" if distinct else "repeat.lua")
-    script.write_text(WRK_SCRIPT.format(body=folder / "body.json",
-                                        request=WRK_DISTINCT if distinct else ""))
-    out = subprocess.run(["wrk", "-t2", f"-c{CLIENTS}", f"-d{SECONDS:g}s", "-s", str(script),
-                          "--latency", base + PATH], capture_output=True, text=True,
-                         check=True).stdout
+@dataclass(frozen=True)
+class Run:
+    name: str
+    vary: bool = True          # another chart every call
+    new_patient: bool = False  # ... of another patient: no resource seen before
+    connections: int = 0       # 0: CLIENTS
+    pause_ms: int = 0          # each connection's pause after an answer
+
+
+def wrk_script(run: Run, folder: Path, start: int) -> Path:
+    request = WRK_VARY.format(new_patient=WRK_NEW_PATIENT if run.new_patient else "")
+    if not run.vary:
+        request = ""
+    if run.pause_ms:
+        request += WRK_PAUSE.format(pause=run.pause_ms)
+    script = folder / "run.lua"
+    script.write_text(WRK_SCRIPT.format(body=folder / "body.json", request=request, start=start))
+    return script
+
+
+def drive_wrk(base: str, run: Run, folder: Path, start: int = 0
+              ) -> tuple[int, dict[str, float], int, float]:
+    """(requests, {'median', 'p99'} in ms, errors, wrk's CPU seconds) measured by wrk;
+    `start`: where this run's calls count from (runs never repeat each other's charts)."""
+    (folder / "body.json").write_text(json.dumps(body(random.Random(1))))
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    out = subprocess.run(["wrk", "-t2", f"-c{run.connections or CLIENTS}", f"-d{SECONDS:g}s",
+                          "-s", str(wrk_script(run, folder, start)), "--latency", base + PATH],
+                         capture_output=True, text=True, check=True).stdout
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    generator = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     errors = sum(int(n) for n in re.findall(r"(?:Non-2xx or 3xx responses|Socket errors:.*?)"
                                             r"\D*(\d+)", out))
     quantiles = {q: _ms(re.search(rf"{q}%\s+([\d.]+\w+)", out).group(1))  # type: ignore[union-attr]
                  for q in ("50", "99")}
-    return requests, {"median": quantiles["50"], "p99": quantiles["99"]}, errors
+    return requests, {"median": quantiles["50"], "p99": quantiles["99"]}, errors, generator
 
 
 def _ms(text: str) -> float:
@@ -217,10 +276,11 @@ def _ms(text: str) -> float:
     return value * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def report_quantiles(name: str, requests: int, q: dict[str, float], errors: int) -> None:
+def report_quantiles(run: Run, requests: int, q: dict[str, float], errors: int) -> None:
     rps = requests / SECONDS
-    print(f"\n{name}: {requests} requests in {SECONDS:g} s, {CLIENTS} connections (wrk), "
-          f"{WORKERS} server worker(s)")
+    pause = f", each pausing {run.pause_ms} ms after an answer" if run.pause_ms else ""
+    print(f"\n{run.name}: {requests} requests in {SECONDS:g} s, {run.connections or CLIENTS} "
+          f"connections (wrk){pause}, {WORKERS} server worker(s), {SERVICE}")
     print(f"  throughput  {rps:8.1f} req/s   target >= {TARGET_RPS:g}   ratio {rps / TARGET_RPS:.2f}")
     print(f"  median      {q['median']:8.1f} ms")
     print(f"  p99         {q['p99']:8.1f} ms      target <= {TARGET_P99_MS:g}    ratio "
@@ -235,6 +295,15 @@ def report_cpu(spent: float, requests: int) -> None:
           "req/s per core")
 
 
+WRK_RUNS = (
+    Run("distinct charts, capacity (cold: no cache)"),
+    Run("distinct charts at the target rate (cold)", connections=PACED_CONNECTIONS,
+        pause_ms=PACED_PAUSE_MS),
+    Run("a new patient every call (no resource seen before)", new_patient=True),
+    Run("same chart repeated (warm: caches)", vary=False),
+)
+
+
 def main() -> None:
     port = free_port()
     server = start_server(port)
@@ -246,11 +315,13 @@ def main() -> None:
                 ("same chart repeated (warm: LRU)", False))
         if generator == "wrk":
             with tempfile.TemporaryDirectory() as folder:
-                for name, distinct in runs:
+                for i, run in enumerate(WRK_RUNS):
                     before = cpu_seconds(server.pid)
-                    requests, quantiles, errors = drive_wrk(base, distinct, Path(folder))
-                    report_quantiles(name, requests, quantiles, errors)
+                    requests, quantiles, errors, spent = drive_wrk(base, run, Path(folder),
+                                                                   start=i * 500_000)
+                    report_quantiles(run, requests, quantiles, errors)
                     report_cpu(cpu_seconds(server.pid) - before, requests)
+                    print(f"  wrk's CPU   {spent:8.1f} s (on the same cores)")
         else:
             for name, distinct in runs:
                 before = cpu_seconds(server.pid)

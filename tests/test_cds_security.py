@@ -38,8 +38,8 @@ from test_cds import (
 )
 
 from livertx.cds.cache import ByteLru
+from livertx.cds.records import MAPPED_CACHE_BYTES
 from livertx.cds.replay import ReplayStore
-from livertx.cds.routes import MAPPED_CACHE_BYTES
 from livertx.web.app import ConfigError, Settings, create_app
 
 PUBLIC = "https://cds.hospital.example"

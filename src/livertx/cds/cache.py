@@ -13,16 +13,33 @@ import threading
 from collections import OrderedDict
 from typing import Any, Generic, TypeVar
 
+import orjson
+
 V = TypeVar("V")
 
 
-def canonical(value: Any) -> str:
-    """The canonical JSON text of `value` (sorted keys, no spaces)."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+def canonical(value: Any) -> bytes:
+    """The canonical JSON of `value` as UTF-8 bytes (sorted keys, no spaces).
+
+    orjson writes it (a tenth of the standard library's time). Where orjson would lose a
+    difference (NaN and infinities written as `null`) or cannot write a value (integers
+    beyond 64 bits, lone surrogates), the standard library writes it instead, keeping them
+    apart: two texts are equal only for equal values, whichever library wrote them.
+    """
+    try:
+        text = orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    except TypeError:
+        return _standard(value)
+    return _standard(value) if b"null" in text else text
 
 
-def digest_of(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+def _standard(value: Any) -> bytes:
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return text.encode("utf-8", "surrogatepass")
+
+
+def digest_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def digest(value: Any) -> str:

@@ -22,14 +22,22 @@ MAX_SUMMARY = 139  # "<140 characters"
 
 def source(pack: Pack, base_url: str) -> dict[str, Any]:
     """`source` of every card, e.g. 'livertx (ACS Treating Liver Cancer 2016-2017, reviewed 2017-10-03)'."""
-    info = pack.info
-    initials = getattr(info, "initials", None) or "".join(
-        word[0] for word in info.publisher.split() if word[0].isupper())
-    years = sorted(set(re.findall(r"\b(?:19|20)\d\d\b", info.review_dates)))
-    span = f" {years[0]}-{years[-1]}" if len(years) > 1 else (f" {years[0]}" if years else "")
     about = "/about" if pack.id == DEFAULT_PACK else f"/about?guideline={pack.id}"
-    return {"label": f"livertx ({initials} {info.title}{span}, reviewed {info.reviewed})",
-            "url": f"{base_url}{about}"}
+    return {"label": _source_label(pack), "url": f"{base_url}{about}"}
+
+
+def _source_label(pack: Pack) -> str:
+    """The label, made once per pack (every card of every call carries it)."""
+    label: str | None = pack._cache.get("cds.source_label")
+    if label is None:
+        info = pack.info
+        initials = getattr(info, "initials", None) or "".join(
+            word[0] for word in info.publisher.split() if word[0].isupper())
+        years = sorted(set(re.findall(r"\b(?:19|20)\d\d\b", info.review_dates)))
+        span = f" {years[0]}-{years[-1]}" if len(years) > 1 else (f" {years[0]}" if years else "")
+        label = pack._cache["cds.source_label"] = (f"livertx ({initials} {info.title}{span}, "
+                                                   f"reviewed {info.reviewed})")
+    return label
 
 
 def _words(option_id: str) -> str:

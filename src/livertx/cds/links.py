@@ -10,6 +10,7 @@ made by a call the service accepted (with its token, when auth is on).
 from __future__ import annotations
 
 import base64
+import functools
 import json
 from typing import Any
 
@@ -25,7 +26,9 @@ class LinkExpired(Exception):
     """The token is not one this server made, was altered, or is too old."""
 
 
+@functools.cache
 def _fernet() -> Fernet:
+    """Made once: the key is this run's secret's, fixed for the life of the process."""
     return Fernet(base64.urlsafe_b64encode(derived_key("cds-result-link")))
 
 

@@ -9,45 +9,38 @@
 for {id} = livertx-hcc-options (the server's pack) and livertx-hcc-bclc (bclc-2022); both
 share the same auth, prefetch, fetching rules and record cache (livertx.cds.service).
 `install(app, settings)` adds path-scoped CORS and the JWT verifier; create_app calls it.
-Reading a FHIR record is CPU work: it runs in worker threads, never on the event loop,
-and its result is kept in a cache bounded by bytes and keyed by a digest of the record
-(the mapping reads no pack, so both services share it). Assessments are remembered per
-pack id: one service's answer is never served for the other.
+A FHIR record is read once per content (livertx.cds.records: a usual prefetch on the event
+loop, a large record in a worker thread), its result kept in a cache bounded by bytes and
+keyed by a digest of the record (the mapping reads no pack, so both services share it).
+Assessments are remembered per pack id: one service's answer is never served for the other.
 """
 
 from __future__ import annotations
 
 import logging
-import sys
 from typing import Any, Literal
 
-import anyio
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, model_validator
 
 from livertx.api.errors import JsonErrorRoute, error_response
+from livertx.api.fastjson import FastJSONResponse
 from livertx.api.models import Assessment, ErrorResponse
 from livertx.api.routes import Guideline, pack_for
 from livertx.cds import links
 from livertx.cds.auth import TokenVerifier, Unauthorized
-from livertx.cds.cache import ByteLru, canonical, digest, digest_of
 from livertx.cds.cards import cards_for, problem_card
 from livertx.cds.cors import CdsCorsMiddleware
-from livertx.cds.prefetch import DataUnavailable, gather, gathered_resources
+from livertx.cds.prefetch import DataUnavailable, gather
+from livertx.cds.records import INLINE_BYTES, RecordReader
 from livertx.cds.service import HOOK, SERVICES, Service, discovery
 from livertx.engine.serving import Assessor
 from livertx.errors import FhirError, FieldError, InvalidInput
-from livertx.fhir import MappedPatient, map_entries, resource_entries, resource_model
 from livertx.knowledge.pack import Pack, load_guideline
 from livertx.patient import parse_patient
 
 log = logging.getLogger("livertx.cds")
-MAPPED_CACHE_BYTES = 16 * 1024 * 1024
-RESOURCE_CACHE_BYTES = 32 * 1024 * 1024
-MODEL_BYTES_PER_JSON_BYTE = 8  # a validated resource model weighs several times its JSON
-MAPPING_THREADS = 2
-INLINE_BYTES = 32 * 1024  # a request this small is looked up in the cache on the loop (~0.1 ms)
 ASSESSED_CACHE_SIZE = 1024
 NO_STORE = {"Cache-Control": "no-store"}
 # The FHIR id rule (R4 `id`: 1-64 of A-Z a-z 0-9 - .), and not only dots ('.', '..').
@@ -155,7 +148,7 @@ def install(app: FastAPI, settings: Any) -> None:
 
 
 class _CdsState:
-    """What the service keeps per app: verifier, assessor, mapped-record cache."""
+    """What the service keeps per app: verifier, assessors, the record reader and its caches."""
 
     def __init__(self, app: Any):
         settings = app.state.settings
@@ -163,9 +156,8 @@ class _CdsState:
         self.server_pack: Pack = app.state.pack
         # Per pack id; ~30 KiB per remembered result: 1,024 bound each cache near 30 MiB.
         self.assessors: dict[str, Assessor] = {}
-        self.mapped = ByteLru[MappedPatient](MAPPED_CACHE_BYTES)
-        self.resources = ByteLru[Any](RESOURCE_CACHE_BYTES)
-        self.limiter = anyio.CapacityLimiter(MAPPING_THREADS)
+        self.records = RecordReader()
+        self.mapped = self.records.mapped
 
     def pack(self, service: Service) -> Pack:
         """The pack a service answers with: the server's, or its own guideline."""
@@ -179,16 +171,6 @@ class _CdsState:
         if found is None or found.pack is not pack:
             found = self.assessors[pack.id] = Assessor(pack, cache_size=ASSESSED_CACHE_SIZE)
         return found
-
-    def resource(self, data: Any) -> Any:
-        """A resource validated by its FHIR model; the same JSON is validated only once."""
-        text = canonical(data)
-        key = digest_of(text)
-        model = self.resources.get(key)
-        if model is None:
-            model = resource_model(data)
-            self.resources.put(key, model, len(text) * MODEL_BYTES_PER_JSON_BYTE + 1024)
-        return model
 
 
 def _state(app: Any) -> _CdsState:
@@ -256,35 +238,14 @@ async def _cards(request: Request, body: HookRequest, service: Service) -> Any:
     pack = state.pack(service)
     patient = f"Patient/{body.context.patientId}"
     small = int(request.headers.get("content-length") or "0") <= INLINE_BYTES
-    key = digest([patient, values]) if small else None
-    mapped = state.mapped.get(key) if key else None
     try:
-        if mapped is None:  # new (or large) records are read in a worker thread
-            mapped = await anyio.to_thread.run_sync(_map, state, values, patient, key,
-                                                    limiter=state.limiter)
+        mapped = await state.records.read(values, patient, small=small)
     except FhirError as exc:
         return {"cards": [problem_card(str(exc), pack, base)]}
     if not mapped.has_hcc:
         return {"cards": []}
     result = await state.assessor(pack).assess(mapped.valid_patient())
-    return JSONResponse({"cards": cards_for(result, mapped.report(), pack, base)})
-
-
-def _map(state: _CdsState, values: dict[str, Any], patient: str,
-         key: str | None = None) -> MappedPatient:
-    """The record mapped (in a worker thread), from the cache when seen before."""
-    key = key or digest([patient, values])
-    mapped = state.mapped.get(key)
-    if mapped is None:
-        items = resource_entries(gathered_resources(values), state.resource)
-        mapped = map_entries(items, strict=False, patient=patient)
-        state.mapped.put(key, mapped, _size(mapped))
-    return mapped
-
-
-def _size(mapped: MappedPatient) -> int:
-    """Estimated bytes an entry holds (its report as JSON, plus the objects around it)."""
-    return len(repr(mapped.report())) + sys.getsizeof(mapped) + 2048
+    return FastJSONResponse({"cards": cards_for(result, mapped.report(), pack, base)})
 
 
 async def _feedback(request: Request, body: FeedbackRequest) -> Any:

@@ -7,7 +7,7 @@
 """
 
 from livertx.fhir.mapping import MappedPatient, bundle_to_patient, map_entries
-from livertx.fhir.read import BundleError, resource_entries, resource_model
+from livertx.fhir.read import BundleError, model_entries, resource_model
 
-__all__ = ["BundleError", "MappedPatient", "bundle_to_patient", "map_entries", "resource_entries",
+__all__ = ["BundleError", "MappedPatient", "bundle_to_patient", "map_entries", "model_entries",
            "resource_model"]

@@ -136,7 +136,7 @@ def bundle_to_patient(bundle_json: Any, *, strict: bool = True,
 
 def map_entries(items: list[Entry], *, strict: bool = True,
                 patient: str | None = None) -> MappedPatient:
-    """`bundle_to_patient` for resources already read (see fhir.read.resource_entries)."""
+    """`bundle_to_patient` for resources already read (see fhir.read.model_entries)."""
     subject, aliases = _subject(items, patient)
     found = _Collector(strict=strict)
     drugs = _medication_lookup(items)

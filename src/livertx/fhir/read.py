@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import cached_property
 from typing import Any
 
 from pydantic import ValidationError
@@ -36,8 +37,9 @@ class Entry:
     resource: Any  # a fhir.resources R4B model
     full_url: str | None = None
 
-    @property
+    @cached_property
     def type(self) -> str:
+        """The resource type (asked for many times while mapping, computed once)."""
         return str(self.resource.get_resource_type())
 
 
@@ -84,12 +86,11 @@ def resource_model(data: Any) -> Any:
                                 f"{exc})") from None
 
 
-def resource_entries(resources: list[Any], model: Any = resource_model) -> list[Entry]:
-    """Entries of loose resources (a CDS prefetch), each validated by `model` (which may
-    remember resources it has seen); Bundles among them are flattened."""
+def model_entries(models: list[Any]) -> list[Entry]:
+    """Entries of loose resources (a CDS prefetch) already validated by `resource_model`;
+    Bundles among them are flattened."""
     out: list[Entry] = []
-    for i, data in enumerate(resources):
-        resource = model(data)
+    for i, resource in enumerate(models):
         kind = resource.get_resource_type()
         if kind == "Bundle":
             out += entries(resource, f"resource[{i}].entry")

@@ -30,6 +30,9 @@ class Settings:
     cds_open_fhir_servers: list[str] = field(default_factory=list)
     cds_fetch_deadline_s: float = 10.0          # a whole call's FHIR fetching
     cds_fetch_max_bytes: int = 4 * 1024 * 1024  # all of a call's FHIR answers together
+    # The server process freezes its start-up heap and collects young objects in larger
+    # batches (livertx.web.heap); from_env sets it, an app made in a test keeps the defaults.
+    tune_gc: bool = False
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -59,7 +62,8 @@ class Settings:
                        public_base_url=os.environ.get("LIVERTX_PUBLIC_URL") or None,
                        cds_trusted_issuers=loaded("LIVERTX_CDS_TRUSTED_ISSUERS", "{}"),
                        cds_fhir_servers=loaded("LIVERTX_CDS_FHIR_SERVERS", "{}"),
-                       cds_open_fhir_servers=loaded("LIVERTX_CDS_OPEN_FHIR_SERVERS", "[]"))
+                       cds_open_fhir_servers=loaded("LIVERTX_CDS_OPEN_FHIR_SERVERS", "[]"),
+                       tune_gc=True)
         settings.check()
         return settings
 
@@ -107,6 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from livertx.cds.routes import install as install_cds
     from livertx.cds.routes import router as cds_router
     from livertx.knowledge import load_pack
+    from livertx.web.heap import lifespan
     from livertx.web.pages import router as pages_router
     from livertx.web.security import install_security
 
@@ -115,13 +120,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="livertx", version=__version__,
                   description="Liver cancer treatment options from the American Cancer Society "
                               "guide (2016-2017), explained. Educational, not medical advice.",
-                  docs_url=None, redoc_url=None)  # served offline by livertx.api.docs
+                  docs_url=None, redoc_url=None,  # served offline by livertx.api.docs
+                  lifespan=lifespan)
     app.state.settings = settings
     app.state.pack = load_pack(settings.pack_path)
     install_security(app, settings)
+    # The CDS service first: an EHR calls it on every chart opened, and a request is matched
+    # against the routes in this order (no path of one router is a path of another).
+    app.include_router(cds_router)
     app.include_router(pages_router)
     app.include_router(api_router)
     app.include_router(docs_router)
-    app.include_router(cds_router)
     install_cds(app, settings)
     return app

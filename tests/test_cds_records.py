@@ -1,0 +1,112 @@
+"""Reading a CDS call's FHIR record once per content (livertx.cds.records, cds.cache).
+
+The caches are keyed by the canonical JSON of each resource: two different resources must
+never share a key, or one record's validated resources and mapping would answer for
+another. Records are read on the event loop or, when large or mostly unseen, in a worker
+thread: both give the same cards.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+from collections.abc import Iterator
+from typing import Any
+
+import hypothesis
+import pytest
+from fastapi.testclient import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_cds import URL, example, hook_request, prefetch_for, resources_for
+
+from livertx.cds.cache import canonical
+from livertx.cds.records import INLINE_UNSEEN
+from livertx.web.app import Settings, create_app
+
+# Leaves that different JSON libraries are known to blur: NaN and infinities (orjson writes
+# them as null), integers beyond 64 bits, 1 against 1.0 and true, -0.0, lone surrogates.
+LEAVES = st.sampled_from([None, math.nan, math.inf, -math.inf, 0, 0.0, -0.0, 1, 1.0, True, False,
+                          2**64, 2**64 + 1, float(2**64), "null", "NaN", "\ud800", "\udc00", "a", ""])
+JSON = st.recursive(LEAVES, lambda inner: st.lists(inner, max_size=3)
+                    | st.dictionaries(st.sampled_from(["a", "b", "null", "\ud800"]), inner,
+                                      max_size=3), max_leaves=6)
+
+
+def _standard(value: Any) -> str:
+    """The standard library's text, which tells all of these apart (the reference)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
+@settings(max_examples=400, deadline=None)
+@given(JSON, JSON)
+@hypothesis.example(None, math.nan)
+@hypothesis.example({"a": math.inf}, {"a": None})
+@hypothesis.example([2**64], [float(2**64)])
+@hypothesis.example("\ud800", "\udc00")
+def test_two_values_share_a_cache_key_only_when_they_are_the_same(a: Any, b: Any) -> None:
+    assert (canonical(a) == canonical(b)) == (_standard(a) == _standard(b))
+    assert canonical(a) == canonical(copy.deepcopy(a))
+
+
+@pytest.fixture()
+def client() -> Iterator[TestClient]:
+    with TestClient(create_app(Settings()), raise_server_exceptions=False) as c:
+        yield c
+
+
+def _with_bilirubin(raw_value: str) -> str:
+    """The advanced example's request with its bilirubin value written as given (raw JSON)."""
+    body = hook_request(prefetch_for(resources_for(example("advanced"))))
+    body["prefetch"]["bilirubin"]["entry"][0]["resource"]["valueQuantity"]["value"] = "VALUE"
+    return json.dumps(body).replace('"VALUE"', raw_value)
+
+
+def _summaries(client: TestClient, raw: str) -> list[str]:
+    response = client.post(URL, content=raw, headers={"content-type": "application/json"})
+    assert response.status_code == 200, response.text
+    return [card["summary"] for card in response.json()["cards"]]
+
+
+def test_a_nan_lab_is_not_served_the_answer_of_a_missing_one(client: TestClient) -> None:
+    missing = _summaries(client, _with_bilirubin("null"))
+    nan = _summaries(client, _with_bilirubin("NaN"))
+    assert "could not read this record" in nan[0]
+    assert "could not read" not in missing[0] and missing[0].startswith("HCC")
+    assert _summaries(client, _with_bilirubin("null")) == missing  # from the cache, unchanged
+
+
+def test_a_lone_surrogate_in_a_record_is_answered_not_a_500(client: TestClient) -> None:
+    body = hook_request(prefetch_for(resources_for(example("advanced"))))
+    body["prefetch"]["conditions"]["entry"][0]["resource"]["note"] = [{"text": "LONE"}]
+    raw = json.dumps(body).replace("LONE", "\\ud800")
+    summaries = _summaries(client, raw)
+    assert summaries and summaries[0].startswith(("HCC", "livertx could not read"))
+
+
+def _padded(n: int) -> dict[str, Any]:
+    """The advanced example with `n` extra glucose results (unseen, ignored by livertx)."""
+    resources = resources_for(example("advanced"))
+    prefetch = prefetch_for(resources)
+    extra = [{"resourceType": "Observation", "id": f"glucose-{i}", "status": "final",
+              "subject": {"reference": "Patient/p1"}, "effectiveDateTime": "2024-06-01",
+              "code": {"coding": [{"system": "http://loinc.org", "code": "2345-7"}]},
+              "valueQuantity": {"value": 90 + i, "unit": "mg/dL"}} for i in range(n)]
+    prefetch["liverFindings"] = {"resourceType": "Bundle", "type": "searchset",
+                                 "entry": [{"resource": r} for r in extra]}
+    return prefetch
+
+
+def test_a_record_read_in_a_worker_thread_gives_the_same_cards() -> None:
+    app = create_app(Settings())
+    few, many = _padded(2), _padded(INLINE_UNSEEN + 10)  # on the loop; in a worker thread
+    assert len(json.dumps(hook_request(many))) < 32 * 1024  # small: only unseen ones decide
+    with TestClient(app) as client:
+        on_loop = client.post(URL, json=hook_request(few)).json()["cards"]
+        in_thread = client.post(URL, json=hook_request(many)).json()["cards"]
+        again = client.post(URL, json=hook_request(many)).json()["cards"]
+    assert [c["summary"] for c in on_loop] == [c["summary"] for c in in_thread]
+    assert [c["detail"] for c in in_thread[:-1]] == [c["detail"] for c in on_loop[:-1]]
+    assert [c.get("detail") for c in again] == [c.get("detail") for c in in_thread]
+    assert len(app.state.cds.mapped) == 2  # the repeat came from the cache
