@@ -1,0 +1,222 @@
+"""The candidate categories of many open keys at once, by a search over partial choices.
+
+The batch form of `livertx.engine.search`: one frame row per partial choice of the unknown
+facts of a key, every key together, one level of the search per Polars query. A row
+starts with every unknown fact not chosen; the contradiction check (`rows.POSSIBLE`) and
+the category table (hit policy "first") are evaluated with a flag per value that says it
+is not settled yet (`livertx.compiler.unsettled`). Then:
+- a row whose check is settled but not true, or whose category is settled as none, is
+  dropped: no completion of it is a candidate;
+- a row whose check is true and whose category is settled reaches that category (every
+  completion of it does), without choosing the rest;
+- any other row is split: on a fact that the first unsettled rule of the table reads, or,
+  once the category is settled and only the check waits, on a fact the check reads (the
+  one with the fewest values). Each child takes one of the values
+  `livertx.cohort.probes` tries for that fact.
+The cohort keeps only the candidate ids, so that is all the search records: exactly the
+categories the enumeration of every combination reaches (`tests/test_cohort_candidates.py`
+checks it, every column, on generated cohorts of both packs).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from livertx.cohort.plan import CANDIDATE_MASK, CANDIDATES, KEY, CohortPlan
+from livertx.cohort.polars_engine import candidate_lists
+from livertx.cohort.probes import CLASS, Dimension, dimensions
+from livertx.compiler import nodes
+from livertx.compiler.parse import parse
+from livertx.compiler.polars import compile_polars
+from livertx.compiler.unsettled import Flag, compile_unsettled
+from livertx.engine.conditions import facts_behind
+from livertx.engine.hit_policy import condition_column
+from livertx.engine.rows import POSSIBLE, category_columns
+from livertx.frame import COLUMN_SCHEMA
+from livertx.knowledge.model import Rule
+from livertx.knowledge.pack import Pack
+from livertx.scores import library, stages
+
+OPEN = "_open|"  # a fact this row has not chosen yet
+UNSETTLED = "_unsettled|"  # a derived value or a rule's condition not settled yet
+_CATEGORY, _POSSIBLE, _SPLIT, _FOUND, _ID = "_category", "_possible", "_split", "_found", "_row"
+_UNSETTLED_CATEGORY, _NO_CATEGORY = -1, -2  # `_category` besides a category's index
+
+
+@dataclass(frozen=True, eq=False)
+class _Search:
+    """What one level of the search computes, built once per pack."""
+
+    dimensions: tuple[Dimension, ...]
+    carried: tuple[str, ...]  # the columns a row keeps from level to level
+    steps: tuple[dict[str, pl.Expr], ...]  # the check, then per level of the scores
+    conditions: dict[str, pl.Expr]  # the category table's conditions and their flags
+    verdict: dict[str, pl.Expr]  # `_category` and `_split`
+
+    def evaluate(self, frame: pl.DataFrame) -> pl.DataFrame:
+        lazy = frame.lazy()
+        for stage in self.steps:
+            lazy = lazy.with_columns(**stage)
+        return (lazy.with_columns(**self.conditions).with_columns(**self.verdict)
+                .select(*self.carried, *self.verdict, _POSSIBLE).collect())
+
+    def expand(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """Each row once per value of the fact it is split on (the rows split on one fact
+        together: one explode of one column)."""
+        parts = []
+        for k, d in enumerate(self.dimensions):
+            part = frame.filter(pl.col(_SPLIT) == k)
+            if part.height:
+                parts.append(part.select(self.carried).with_columns(d.choices().alias(d.name))
+                             .explode(d.name).with_columns(pl.lit(False).alias(OPEN + d.name)))
+        return pl.concat(parts) if parts else frame.select(self.carried)
+
+
+def _search(pack: Pack, plan: CohortPlan) -> _Search:
+    """The search's expressions for a pack (cached on the pack)."""
+    cached: _Search | None = pack._cache.get("cohort_search")
+    if cached is not None:
+        return cached
+    names = category_columns(pack)
+    possible = parse(POSSIBLE)
+    rules = plan.compiled.category.table.rules
+    scores = library.steps_for(names)
+    found = dimensions(pack, [possible, *(parse(r.when) for r in rules),
+                              *(o.node for o in scores)])
+    read = names | nodes.columns(possible) | {c for o in scores for c in nodes.columns(o.node)}
+    carried = (KEY, "_lo", "_hi", *(c for c in COLUMN_SCHEMA if c in read),
+               *(OPEN + d.name for d in found))
+    flags: dict[str, str] = {d.name: OPEN + d.name for d in found}
+    # the check reads the facts as chosen, before the implications replace them
+    steps = [{_POSSIBLE: _state(compile_polars(possible),
+                                compile_unsettled(possible, _flag_of(flags)))},
+             *_scores(names, flags)]
+    conditions: dict[str, pl.Expr] = dict(plan.compiled.category.conditions())
+    rule_flags: list[Flag] = []
+    for rule in rules:
+        flag = compile_unsettled(parse(rule.when), _flag_of(flags))
+        rule_flags.append(None if flag is None else pl.col(UNSETTLED + rule.id))
+        if flag is not None:
+            conditions[UNSETTLED + rule.id] = flag
+    index = {c: i for i, c in enumerate(plan.categories)}
+    category, split = _first_rule(rules, rule_flags, index, found)
+    verdict = {_CATEGORY: category,
+               _SPLIT: pl.coalesce(split, _first_open(nodes.columns(possible), found))}
+    cached = _Search(found, carried, tuple(steps), conditions, verdict)
+    pack._cache["cohort_search"] = cached
+    return cached
+
+
+def _scores(names: frozenset[str], flags: dict[str, str]) -> list[dict[str, pl.Expr]]:
+    """The score steps the category reads, level by level: first their flags (they read
+    the level before), then their values (which may replace a field they imply). `flags`
+    is updated to name the flag column of every value that may be unsettled."""
+    out: list[dict[str, pl.Expr]] = []
+    by_name = {o.name: o for o in library.steps()}
+    for values in stages(names):
+        unsettled = {}
+        for name in values:
+            flag = compile_unsettled(by_name[name].node, _flag_of(flags))
+            if flag is not None:
+                unsettled[UNSETTLED + name] = flag
+        out += [unsettled, values]
+        for name in values:
+            if UNSETTLED + name in unsettled:
+                flags[name] = UNSETTLED + name
+            else:
+                flags.pop(name, None)
+    return out
+
+
+def _first_rule(rules: Sequence[Rule], flags: list[Flag], index: dict[str, int],
+                found: tuple[Dimension, ...]) -> tuple[pl.Expr, pl.Expr]:
+    """Hit policy "first" on a partial row (as `livertx.engine.search` computes it): the
+    category (its index; `_UNSETTLED_CATEGORY` when a rule before any that holds is not
+    settled, `_NO_CATEGORY` when one is unknown or none holds), and the dimension to split
+    on when it is not settled (one the first unsettled rule reads)."""
+    category: Any = pl
+    split: Any = pl
+    for rule, flag in zip(rules, flags):
+        held = pl.col(condition_column(rule.id))
+        if flag is not None:
+            category = category.when(flag).then(_UNSETTLED_CATEGORY)
+            split = split.when(flag).then(
+                _first_open(facts_behind(nodes.columns(parse(rule.when))), found))
+        category = (category.when(held).then(index[rule.outcome])
+                    .when(held.is_null()).then(_NO_CATEGORY))
+        split = split.when(held.fill_null(True)).then(None)  # the category is settled
+    return (category.otherwise(_NO_CATEGORY).cast(pl.Int8),
+            split.otherwise(None) if split is not pl else pl.lit(None, pl.Int64))
+
+
+def _flag_of(flags: dict[str, str]) -> Any:
+    return lambda name: pl.col(flags[name]) if name in flags else None
+
+
+def _state(value: pl.Expr, flag: Flag) -> pl.Expr:
+    """1: settled true, 0: settled otherwise, -1: not settled."""
+    held = pl.when(value.fill_null(False)).then(1).otherwise(0)
+    if flag is not None:
+        held = pl.when(flag).then(-1).otherwise(held)
+    return held.cast(pl.Int8)
+
+
+def _first_open(facts: Iterable[str], found: tuple[Dimension, ...]) -> pl.Expr:
+    """The dimension to split on: among `facts` (or, failing that, any), one not chosen
+    yet with the fewest values to try (fewer children, as often settled)."""
+    named = set(facts)
+    order = sorted(range(len(found)), key=lambda k: (found[k].name not in named,
+                                                     len(found[k].values)))
+    tries: list[pl.Expr] = [pl.when(pl.col(OPEN + found[k].name)).then(k) for k in order]
+    return pl.coalesce(tries or [pl.lit(None, pl.Int64)])
+
+
+def search_candidates(start: pl.DataFrame, plan: CohortPlan, pack: Pack) -> pl.DataFrame:
+    """`KEY` -> the candidate ids (`CANDIDATES`, table order) and `CANDIDATE_MASK`, from
+    one representative row per key (`livertx.cohort.candidates.representatives`)."""
+    search = _search(pack, plan)
+    keys, frame = _distinct_rows(start, search)
+    reached = []
+    while frame.height:
+        assessed = search.evaluate(frame)
+        possible, category = pl.col(_POSSIBLE), pl.col(_CATEGORY)
+        done = (possible == 1) & (category >= 0)
+        dropped = (possible == 0) | (category == _NO_CATEGORY)
+        reached.append(assessed.filter(done).select(KEY, category))
+        frame = assessed.filter(~done & ~dropped)
+        if frame[_SPLIT].null_count():
+            raise AssertionError("an unsettled row with every fact chosen")  # pragma: no cover
+        frame = search.expand(frame)
+    bits = pl.Series([1 << i for i in range(len(plan.categories))], dtype=pl.UInt16)
+    found = (pl.concat(reached).unique().group_by(KEY)
+             .agg(pl.lit(bits).gather(pl.col(_CATEGORY)).sum().cast(pl.UInt16).alias(_FOUND)))
+    lists = candidate_lists(plan.categories)
+    return (keys.join(found.rename({KEY: _ID}), on=_ID).sort(KEY)
+            .select(KEY, pl.lit(lists).gather(pl.col(_FOUND)).alias(CANDIDATES),
+                    pl.col(_FOUND).alias(CANDIDATE_MASK)))
+
+
+def _distinct_rows(start: pl.DataFrame, search: _Search) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The rows to search, one per distinct row once known values are taken as the tried
+    value they are alike to (`probes.Dimension.canonical`), with the row (`_row`) each key
+    stands for; the search runs with `_row` in the key's place."""
+    tries_class = any(d.name == CLASS for d in search.dimensions)
+    open_cp = pl.col("_open_cp") if tries_class else pl.lit(False)
+    rows = start.with_columns(
+        *(d.canonical() for d in search.dimensions if d.name != CLASS),
+        *((pl.col("_open_cp") if d.name == CLASS else pl.col(d.name).is_null())
+          .alias(OPEN + d.name) for d in search.dimensions),
+        pl.when(open_cp).then("_lo").alias("_lo"), pl.when(open_cp).then("_hi").alias("_hi"),
+    ).select(search.carried)
+    values = [c for c in search.carried if c != KEY]
+    distinct = (rows.group_by(values).agg(pl.col(KEY).alias(_ID))
+                .with_row_index(KEY).with_columns(pl.col(KEY).cast(pl.Int64)))
+    keys = distinct.select(pl.col(_ID).alias(KEY), pl.col(KEY).alias(_ID)).explode(KEY)
+    return keys, distinct.select(search.carried)
+
+
+__all__ = ["search_candidates"]
