@@ -1,12 +1,10 @@
 """Category candidates for the open rows of a cohort, computed once per distinct key.
 
-An open row's candidates depend only on its key (see `plan.KeyPart`), so the distinct
-keys are enumerated together in one table: each unknown fact behind the category table is
-tried at the values `livertx.engine.rows.probe_values` gives, Child-Pugh at the
-classes the known labs allow, contradictions are dropped, and the category table is
-evaluated once over all combinations. This is the batch, enumerating form of
-`livertx.engine.search.category_candidates` (ids only); the differential test checks
-that both give the same ids.
+An open row's candidates depend only on its key (see `plan.KeyPart`), so each distinct
+key is decoded into one representative row and the keys are searched together
+(`livertx.cohort.search`, the batch form of `livertx.engine.search.category_candidates`,
+ids only); the differential tests check that both give the same ids, and
+`tests/test_cohort_candidates.py` that the search gives what trying every combination gives.
 """
 
 from __future__ import annotations
@@ -15,19 +13,9 @@ import polars as pl
 
 from livertx.cohort.plan import CANDIDATE_MASK, CANDIDATES, KEY, CohortPlan, KeyPart
 from livertx.cohort.search import search_candidates
-from livertx.compiler.parse import parse
-from livertx.compiler.polars import compile_polars
-from livertx.engine.rows import POSSIBLE
 from livertx.frame import COLUMN_SCHEMA
 from livertx.knowledge.pack import Pack
 from livertx.vocabulary import FIELD_BY_NAME
-
-_CLASSES = ("A", "B", "C")
-
-
-def _possible() -> pl.Expr:
-    """`livertx.engine.rows.POSSIBLE`: drop rejected contradictions."""
-    return compile_polars(parse(POSSIBLE))
 
 
 def representatives(keys: pl.Series, plan: CohortPlan) -> pl.DataFrame:

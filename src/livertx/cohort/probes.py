@@ -63,7 +63,8 @@ class Dimension:
 
 def dimensions(pack: Pack, read: Iterable[nodes.Node]) -> tuple[Dimension, ...]:
     """The facts the candidates try, with the values the expressions `read` tell apart
-    (the first of each kind); the Child-Pugh class first, as the single-patient search."""
+    (the first of each kind), those with the fewest values first (the search splits on
+    them first: fewer children, as often settled)."""
     facts, tries_class = probed_facts(pack)
     thresholds = candidate_thresholds(pack)
     expressions = list(read)
@@ -78,7 +79,8 @@ def dimensions(pack: Pack, read: Iterable[nodes.Node]) -> tuple[Dimension, ...]:
             found.append(Dimension(fact, tuple(kinds.values()), tuple(tests)))
         else:
             found.append(Dimension(fact, tuple(values)))
-    return (*([Dimension(CLASS, CLASSES)] if tries_class else []), *found)
+    found += [Dimension(CLASS, CLASSES)] if tries_class else []
+    return tuple(sorted(found, key=lambda d: len(d.values)))
 
 
 def _outcome(test: nodes.Node, fact: str, value: Any) -> Any:

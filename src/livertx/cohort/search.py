@@ -9,13 +9,16 @@ is not settled yet (`livertx.compiler.unsettled`). Then:
   dropped: no completion of it is a candidate;
 - a row whose check is true and whose category is settled reaches that category (every
   completion of it does), without choosing the rest;
-- any other row is split: on a fact that the first unsettled rule of the table reads, or,
-  once the category is settled and only the check waits, on a fact the check reads (the
-  one with the fewest values). Each child takes one of the values
-  `livertx.cohort.probes` tries for that fact.
-The cohort keeps only the candidate ids, so that is all the search records: exactly the
-categories the enumeration of every combination reaches (`tests/test_cohort_candidates.py`
-checks it, every column, on generated cohorts of both packs).
+- any other row is split: on a fact the first unsettled rule of the table waits for
+  (followed down through its unsettled AND, OR, NOT and CASE parts, as the single-patient
+  search does), or, once the category is settled and only the check waits, on a fact the
+  check reads; among several, the one with the fewest values. Each child takes one of the
+  values `livertx.cohort.probes` tries for that fact.
+Keys whose rows are alike once their known values are taken as the tried value they behave
+as are searched once. The cohort keeps only the candidate ids, so that is all the search
+records (no "requires"): exactly the categories the enumeration of every combination
+reaches (`tests/test_cohort_candidates.py` checks it, every column, on generated cohorts of
+both packs).
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ from livertx.knowledge.model import Rule
 from livertx.knowledge.pack import Pack
 from livertx.scores import library, stages
 
-OPEN = "_open|"  # a fact this row has not chosen yet
+OPEN = "_open"  # the facts this row has not chosen yet, a bit per dimension
 UNSETTLED = "_unsettled|"  # a derived value or a rule's condition not settled yet
 _CATEGORY, _POSSIBLE, _SPLIT, _FOUND, _ID = "_category", "_possible", "_split", "_found", "_row"
 _UNSETTLED_CATEGORY, _NO_CATEGORY = -1, -2  # `_category` besides a category's index
@@ -72,7 +75,7 @@ class _Search:
             part = frame.filter(pl.col(_SPLIT) == k)
             if part.height:
                 parts.append(part.select(self.carried).with_columns(d.choices().alias(d.name))
-                             .explode(d.name).with_columns(pl.lit(False).alias(OPEN + d.name)))
+                             .explode(d.name).with_columns(pl.col(OPEN) - (1 << k)))
         return pl.concat(parts) if parts else frame.select(self.carried)
 
 
@@ -88,11 +91,15 @@ def _search(pack: Pack, plan: CohortPlan) -> _Search:
     found = dimensions(pack, [possible, *(parse(r.when) for r in rules),
                               *(o.node for o in scores)])
     read = names | nodes.columns(possible) | {c for o in scores for c in nodes.columns(o.node)}
-    carried = (KEY, "_lo", "_hi", *(c for c in COLUMN_SCHEMA if c in read),
-               *(OPEN + d.name for d in found))
-    flags: dict[str, str] = {d.name: OPEN + d.name for d in found}
+    # a column the key leaves out is unknown in every row: a constant, not carried
+    kept = {p.name for p in plan.key_parts} | {d.name for d in found}
+    carried = (KEY, "_lo", "_hi", OPEN, *(c for c in COLUMN_SCHEMA if c in read and c in kept))
+    absent = {c: pl.lit(None, t) for c, t in COLUMN_SCHEMA.items() if c in read and c not in kept}
+    opened = {f"{OPEN}|{d.name}": _opened(k) for k, d in enumerate(found)}
+    flags: dict[str, pl.Expr] = {d.name: pl.col(f"{OPEN}|{d.name}") for d in found}
     # the check reads the facts as chosen, before the implications replace them
-    steps = [{_POSSIBLE: _state(compile_polars(possible),
+    steps = [{**absent, **opened},
+             {_POSSIBLE: _state(compile_polars(possible),
                                 compile_unsettled(possible, _flag_of(flags)))},
              *_scores(names, flags)]
     conditions: dict[str, pl.Expr] = dict(plan.compiled.category.conditions())
@@ -103,7 +110,7 @@ def _search(pack: Pack, plan: CohortPlan) -> _Search:
         if flag is not None:
             conditions[UNSETTLED + rule.id] = flag
     index = {c: i for i, c in enumerate(plan.categories)}
-    category, split = _first_rule(rules, rule_flags, index, found)
+    category, split = _first_rule(rules, rule_flags, index, found, _flag_of(flags))
     verdict = {_CATEGORY: category,
                _SPLIT: pl.coalesce(split, _first_open(nodes.columns(possible), found))}
     cached = _Search(found, carried, tuple(steps), conditions, verdict)
@@ -111,7 +118,7 @@ def _search(pack: Pack, plan: CohortPlan) -> _Search:
     return cached
 
 
-def _scores(names: frozenset[str], flags: dict[str, str]) -> list[dict[str, pl.Expr]]:
+def _scores(names: frozenset[str], flags: dict[str, pl.Expr]) -> list[dict[str, pl.Expr]]:
     """The score steps the category reads, level by level: first their flags (they read
     the level before), then their values (which may replace a field they imply). `flags`
     is updated to name the flag column of every value that may be unsettled."""
@@ -126,14 +133,14 @@ def _scores(names: frozenset[str], flags: dict[str, str]) -> list[dict[str, pl.E
         out += [unsettled, values]
         for name in values:
             if UNSETTLED + name in unsettled:
-                flags[name] = UNSETTLED + name
+                flags[name] = pl.col(UNSETTLED + name)
             else:
                 flags.pop(name, None)
     return out
 
 
 def _first_rule(rules: Sequence[Rule], flags: list[Flag], index: dict[str, int],
-                found: tuple[Dimension, ...]) -> tuple[pl.Expr, pl.Expr]:
+                found: tuple[Dimension, ...], flag_of: Any) -> tuple[pl.Expr, pl.Expr]:
     """Hit policy "first" on a partial row (as `livertx.engine.search` computes it): the
     category (its index; `_UNSETTLED_CATEGORY` when a rule before any that holds is not
     settled, `_NO_CATEGORY` when one is unknown or none holds), and the dimension to split
@@ -144,8 +151,9 @@ def _first_rule(rules: Sequence[Rule], flags: list[Flag], index: dict[str, int],
         held = pl.col(condition_column(rule.id))
         if flag is not None:
             category = category.when(flag).then(_UNSETTLED_CATEGORY)
-            split = split.when(flag).then(
-                _first_open(facts_behind(nodes.columns(parse(rule.when))), found))
+            split = split.when(flag).then(pl.coalesce(
+                _blame(parse(rule.when), flag_of, found),
+                _first_open(facts_behind(nodes.columns(parse(rule.when))), found)))
         category = (category.when(held).then(index[rule.outcome])
                     .when(held.is_null()).then(_NO_CATEGORY))
         split = split.when(held.fill_null(True)).then(None)  # the category is settled
@@ -153,8 +161,13 @@ def _first_rule(rules: Sequence[Rule], flags: list[Flag], index: dict[str, int],
             split.otherwise(None) if split is not pl else pl.lit(None, pl.Int64))
 
 
-def _flag_of(flags: dict[str, str]) -> Any:
-    return lambda name: pl.col(flags[name]) if name in flags else None
+def _flag_of(flags: dict[str, pl.Expr]) -> Any:
+    return flags.get
+
+
+def _opened(k: int) -> pl.Expr:
+    """Whether the row has not chosen dimension `k` yet."""
+    return (pl.col(OPEN) & (1 << k)) != 0
 
 
 def _state(value: pl.Expr, flag: Flag) -> pl.Expr:
@@ -165,14 +178,50 @@ def _state(value: pl.Expr, flag: Flag) -> pl.Expr:
     return held.cast(pl.Int8)
 
 
-def _first_open(facts: Iterable[str], found: tuple[Dimension, ...]) -> pl.Expr:
-    """The dimension to split on: among `facts` (or, failing that, any), one not chosen
-    yet with the fewest values to try (fewer children, as often settled)."""
+def _blame(node: nodes.Node, flag_of: Any, found: tuple[Dimension, ...]) -> pl.Expr:
+    """The dimension an unsettled expression waits for, followed down through its AND,
+    OR, NOT and CASE parts that are not settled (as `livertx.engine.search` splits)."""
+    if isinstance(node, (nodes.And, nodes.Or, nodes.Not)):
+        parts = [(compile_unsettled(c, flag_of), c) for c in nodes.children(node)]
+        waits: list[pl.Expr] = [pl.when(f).then(_blame(c, flag_of, found))
+                                for f, c in parts if f is not None]
+        return pl.coalesce(waits or [pl.lit(None, pl.Int64)])
+    if isinstance(node, nodes.Case):
+        chain: Any = pl
+        for condition, value in node.whens:
+            held = compile_unsettled(condition, flag_of)
+            if held is not None:
+                chain = chain.when(held).then(_blame(condition, flag_of, found))
+            chain = chain.when(compile_polars(condition)).then(_blame(value, flag_of, found))
+        return chain.otherwise(_blame(node.otherwise, flag_of, found))  # type: ignore[no-any-return]
+    facts = set().union(*(_facts_of(c) for c in nodes.columns(node)))
+    return _first_open(facts, found, fallback=False)
+
+
+def _facts_of(column: str) -> frozenset[str]:
+    """The vocabulary fields a column is computed from, through implications too."""
+    out, todo = {column}, [column]
+    while todo:
+        for name in library.inputs_of().get(todo.pop(), ()):
+            if name not in out:
+                out.add(name)
+                todo += [name] if name in library.implied_fields() else []
+    return frozenset(out)
+
+
+def _first_open(facts: Iterable[str], found: tuple[Dimension, ...], *,
+                fallback: bool = True) -> pl.Expr:
+    """The dimension to split on: the first (`dimensions` puts those with the fewest values
+    first) among `facts` not chosen yet, or, with `fallback`, of any; null if none."""
     named = set(facts)
-    order = sorted(range(len(found)), key=lambda k: (found[k].name not in named,
-                                                     len(found[k].values)))
-    tries: list[pl.Expr] = [pl.when(pl.col(OPEN + found[k].name)).then(k) for k in order]
-    return pl.coalesce(tries or [pl.lit(None, pl.Int64)])
+    mask = pl.lit(sum(1 << k for k, d in enumerate(found) if d.name in named), pl.UInt32)
+    first = _lowest(pl.col(OPEN) & mask)
+    return pl.coalesce(first, _lowest(pl.col(OPEN))) if fallback else first
+
+
+def _lowest(bits: pl.Expr) -> pl.Expr:
+    """The index of the lowest bit set (null when none is)."""
+    return pl.when(bits != 0).then(bits.bitwise_trailing_zeros().cast(pl.Int64))
 
 
 def search_candidates(start: pl.DataFrame, plan: CohortPlan, pack: Pack) -> pl.DataFrame:
@@ -208,8 +257,10 @@ def _distinct_rows(start: pl.DataFrame, search: _Search) -> tuple[pl.DataFrame, 
     open_cp = pl.col("_open_cp") if tries_class else pl.lit(False)
     rows = start.with_columns(
         *(d.canonical() for d in search.dimensions if d.name != CLASS),
-        *((pl.col("_open_cp") if d.name == CLASS else pl.col(d.name).is_null())
-          .alias(OPEN + d.name) for d in search.dimensions),
+        pl.sum_horizontal(
+            (pl.col("_open_cp") if d.name == CLASS else pl.col(d.name).is_null())
+            .cast(pl.UInt32) * (1 << k) for k, d in enumerate(search.dimensions))
+        .cast(pl.UInt32).alias(OPEN),
         pl.when(open_cp).then("_lo").alias("_lo"), pl.when(open_cp).then("_hi").alias("_hi"),
     ).select(search.carried)
     values = [c for c in search.carried if c != KEY]
