@@ -287,9 +287,12 @@ def test_an_ongoing_medicine_continues_and_the_others_wait() -> None:
 
 def test_second_line_needs_to_know_what_came_first() -> None:
     result = run(distant_spread=True, prior_systemic=None)
-    for drug in SYSTEMIC:
+    for drug in SYSTEMIC[:-1]:
         assert fits(result)[drug] == "unknown"
         assert "prior_systemic" in option(result, drug)["missing"]
+    # ramucirumab needs AFP >= 400 whatever came first: with AFP 20 it is ruled out anyway
+    assert fits(result)["ramucirumab"] == "not_advised"
+    assert "400" in option(result, "ramucirumab")["reasons"][0]["text"]
     ram = run(distant_spread=True, prior_systemic="sorafenib", prior_systemic_outcome="progressed",
               afp=None)
     assert fits(ram)["ramucirumab"] == "unknown" and option(ram, "ramucirumab")["missing"] == ["afp"]

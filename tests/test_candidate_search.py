@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from livertx.compiler import nodes
 from livertx.compiler.parse import parse
-from livertx.compiler.partial import ANY, compile_partial
+from livertx.compiler.partial import ANY, compile_partial, compile_partial_residuals
 from livertx.compiler.python import compile_python
 from livertx.engine import assess
 from livertx.engine.conditions import CHILD_PUGH_LABS, direct_child_pugh_labs
@@ -126,7 +126,8 @@ def test_search_equals_enumeration_on_generated_patients(guideline: str, seed: i
 def test_search_equals_enumeration_on_wide_open_cases(guideline: str, facts: dict[str, Any]
                                                       ) -> None:
     """Cases with many combinations (many facts unknown, labs partly known): beyond
-    `EXPLORE_LIMIT`, so the value-by-value search answers."""
+    `EXPLORE_LIMIT` (not `quick`), where the search's shortcuts (facts no unsettled row
+    reads, answers shared between partial choices with the same residuals) matter most."""
     pack = PACKS[guideline]
     row = evaluate_row(parse_patient(facts).facts(), pack)
     assert math.prod(len(v) for v in probe_dimensions(row, pack).values()) > EXPLORE_LIMIT
@@ -207,3 +208,40 @@ def test_partial_results_hold_for_every_completion(name: str, expr: str,
     for values in itertools.product(*(_choices(c) for c in hidden)):
         completed = {**row, **dict(zip(hidden, values))}
         assert concrete(completed) == settled, (name, completed, settled)
+
+
+@pytest.mark.parametrize(("name", "expr"), EXPRESSIONS, ids=[n for n, _ in EXPRESSIONS])
+@settings(deadline=None, max_examples=10, derandomize=True)
+@given(data=st.data())
+def test_same_residual_means_same_value_for_every_completion(name: str, expr: str,
+                                                             data: st.DataObject) -> None:
+    """The search reuses the answer of a partial row for another with the same residual
+    (`compile_partial_residuals`): both must agree for every way of choosing the rest."""
+    node = parse(expr)
+    columns = sorted(nodes.columns(node))
+    if not columns:
+        return
+    slot = {c: i for i, c in enumerate(columns)}
+    residuals = compile_partial_residuals(
+        [node], lambda leaf: (tuple(slot[c] for c in sorted(nodes.columns(leaf))),
+                              sum(1 << slot[c] for c in nodes.columns(leaf))))
+    concrete = compile_python(node)
+    hidden = data.draw(st.sets(st.sampled_from(columns), min_size=1, max_size=2))
+    first = {c: ANY if c in hidden else data.draw(st.sampled_from(_choices(c))) for c in columns}
+    chosen = [c for c in columns if c not in hidden]
+    other = data.draw(st.sampled_from(chosen)) if chosen else columns[0]
+    rows = [first, {**first, other: first[other] if other in hidden
+                    else data.draw(st.sampled_from(_choices(other)))}]
+    answers = [residuals(row, [row[c] for c in columns]) for row in rows]
+    (value,), (residual,), reads, split = answers[0]
+    assert value is compile_partial(node)(rows[0]) or value == compile_partial(node)(rows[0])
+    if value is not ANY:
+        assert residual == value and reads == 0 and split == -1
+        return
+    assert columns[split] in hidden and reads >> split & 1
+    if answers[1][1] != answers[0][1]:
+        return
+    for values in itertools.product(*(_choices(c) for c in sorted(hidden))):
+        completion = dict(zip(sorted(hidden), values))
+        assert concrete({**rows[0], **completion}) == concrete({**rows[1], **completion}), (
+            name, rows, completion)

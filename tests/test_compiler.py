@@ -19,13 +19,15 @@ from hypothesis import given
 from test_engine_properties import SETTINGS, _frame, patients
 
 from livertx.compiler import ExpressionError, parse
+from livertx.compiler.partial import compile_partial_steps
 from livertx.compiler.polars import compile_polars
 from livertx.compiler.python import compile_python
 from livertx.compiler.sql import compile_sql
 from livertx.engine import evaluate
-from livertx.engine.rows import evaluate_row
+from livertx.engine.rows import condition_column, evaluate_row, row_plan, with_category
 from livertx.generate import generate_patients
 from livertx.knowledge import load_pack
+from livertx.knowledge.pack import load_guideline
 from livertx.patient import parse_patient
 from livertx.scores import DERIVED_COLUMNS, derive, library
 
@@ -62,6 +64,14 @@ def py(text: str, **row: Any) -> Any:
 ])
 def test_three_valued_logic_in_the_python_backend(text: str, row: dict, expected: Any) -> None:
     assert py(text, **row) == expected
+    assert straight_line(text, row) == expected
+
+
+def straight_line(text: str, row: dict) -> Any:
+    """The expression through the generated straight-line code that `evaluate_row` runs."""
+    out = dict(row)
+    compile_partial_steps([("_v", parse(text))], plain=True)(out)
+    return out["_v"]
 
 
 @pytest.mark.parametrize("text", ["x LIKE 'a%'", "SUBSTR(x, 1)", "x IN (SELECT 1)", "x +"])
@@ -95,6 +105,33 @@ def test_python_polars_and_duckdb_agree_on_every_condition() -> None:
         by_python = [run(r) for r in rows]
         assert by_python == by_polars, name
         assert by_python == by_duckdb, name
+        generated = compile_partial_steps([("_v", node)], plain=True)
+        assert [(generated(out := dict(r)), out["_v"])[1] for r in rows] == by_python, name
+
+
+@pytest.mark.parametrize("guideline", ["acs-2017", "bclc-2022"])
+def test_one_generated_function_equals_the_closures_for_a_whole_row(guideline: str) -> None:
+    """`evaluate_row` and `with_category` run one generated function per pack: every value
+    (and its type) must be what the closures of the Python backend give, step by step."""
+    pack = load_guideline(guideline)
+    plan = row_plan(pack)
+    categories = list(dict.fromkeys(r.outcome for r in pack.category_table.rules))
+    frame = generate_patients(400, seed=5, unknown_rate=0.3)
+    for facts in frame.iter_rows(named=True):
+        given = parse_patient({k: v for k, v in facts.items() if v is not None}).facts()
+        expected = library.derive_row(given)
+        for table in (plan.category, *plan.options):
+            table.decide(expected)
+        for note_id, condition in plan.safety:
+            expected[condition_column(note_id)] = condition(expected)
+        row = evaluate_row(given, pack)
+        assert [(k, v, type(v)) for k, v in row.items()] == [
+            (k, v, type(v)) for k, v in expected.items()]
+        for category in categories:
+            again = {**expected, "category": category}
+            for table in plan.options:
+                table.redecide(again)
+            assert with_category(row, category, pack) == again
 
 
 def test_python_polars_and_duckdb_agree_on_every_score() -> None:

@@ -60,8 +60,11 @@ def export_sql(pack: Pack, dialect: str = "duckdb", table: str = "patients",
     query.ctes.append(f"SELECT {ROW}, {listed} AS {CANDIDATES} FROM {_last(query)}")
     grouped = _last(query)
     fits = _fit_columns(plan)
-    replaced = ", ".join(f"COALESCE(a.{quote(c + '|agreed')}, o.{quote(c)}) AS {quote(c)}"
-                         for c in fits)
+    # only a fit still unknown takes the candidates' fit (as `assess` does)
+    replaced = ", ".join(
+        f"CASE WHEN o.{quote(t.column)} = {literal(UNKNOWN_FIT)} "
+        f"THEN COALESCE(a.{quote(c + '|agreed')}, o.{quote(c)}) ELSE o.{quote(c)} END "
+        f"AS {quote(c)}" for t in plan.compiled.options for c in (t.column, t.rule_column))
     kept = ", ".join(f"o.{quote(c)}" for c in columns if c not in fits)
     query.ctes.append(f"SELECT {kept}, {replaced}, g.{CANDIDATES} FROM {assessed} AS o "
                       f"LEFT JOIN {agreed} AS a ON o.{ROW} = a.{ROW} "

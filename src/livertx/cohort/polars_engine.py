@@ -198,8 +198,9 @@ def with_candidates(frame: pl.LazyFrame, candidates: pl.DataFrame) -> pl.LazyFra
 
 def agree_over_candidates(frame: pl.DataFrame, plan: CohortPlan) -> pl.DataFrame:
     """Twin of the single-patient rule in `livertx.engine.assess`: while the category is
-    open, an option whose fit is the same known value under every candidate category takes
-    that fit, with the rule of the first candidate (in the category table's order).
+    open, an option whose fit is unknown but the same known value under every candidate
+    category takes that fit, with the rule of the first candidate (in the category table's
+    order).
 
     The open rows are taken out, every option's decision is computed under each category
     (a whole column at a time, no row multiplied), read only where that category is a
@@ -223,8 +224,16 @@ def agree_over_candidates(frame: pl.DataFrame, plan: CohortPlan) -> pl.DataFrame
     codes = pl.concat([tried.select(CANDIDATE_MASK), *decided], how="horizontal")
     agreed = (codes.select(e for t in options for e in _agreed(t, tries))
               .select(e for t in options for e in _agreed_values(t, frame.schema)))
-    return frame.with_columns(frame[c].scatter(rows, agreed[f"{c}|agreed"].fill_null(tried[c]))
-                              for c in fits)
+    written = []
+    for table in options:
+        # only a fit still unknown takes the candidates' fit: a fit the row settled on its
+        # own keeps its rule (one that holds whatever the category), as in `assess`
+        unknown = (tried[table.column] == UNKNOWN_FIT).fill_null(False)
+        for c in (table.column, table.rule_column):
+            value = agreed[f"{c}|agreed"]
+            written.append(frame[c].scatter(rows, value.zip_with(
+                unknown & value.is_not_null(), tried[c])))
+    return frame.with_columns(written)
 
 
 @functools.cache

@@ -23,7 +23,7 @@ both packs).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,11 +36,9 @@ from livertx.compiler import nodes
 from livertx.compiler.parse import parse
 from livertx.compiler.polars import compile_polars
 from livertx.compiler.unsettled import Flag, compile_unsettled
-from livertx.engine.conditions import facts_behind
-from livertx.engine.hit_policy import condition_column
+from livertx.engine.hit_policy import condition_column, decision_code_node, decision_values
 from livertx.engine.rows import POSSIBLE, category_columns
 from livertx.frame import COLUMN_SCHEMA
-from livertx.knowledge.model import Rule
 from livertx.knowledge.pack import Pack
 from livertx.scores import library, stages
 
@@ -103,14 +101,12 @@ def _search(pack: Pack, plan: CohortPlan) -> _Search:
                                 compile_unsettled(possible, _flag_of(flags)))},
              *_scores(names, flags)]
     conditions: dict[str, pl.Expr] = dict(plan.compiled.category.conditions())
-    rule_flags: list[Flag] = []
     for rule in rules:
         flag = compile_unsettled(parse(rule.when), _flag_of(flags))
-        rule_flags.append(None if flag is None else pl.col(UNSETTLED + rule.id))
         if flag is not None:
             conditions[UNSETTLED + rule.id] = flag
-    index = {c: i for i, c in enumerate(plan.categories)}
-    category, split = _first_rule(rules, rule_flags, index, found, _flag_of(flags))
+            flags[condition_column(rule.id)] = pl.col(UNSETTLED + rule.id)
+    category, split = _decided(plan, flags, found)
     verdict = {_CATEGORY: category,
                _SPLIT: pl.coalesce(split, _first_open(nodes.columns(possible), found))}
     cached = _Search(found, carried, tuple(steps), conditions, verdict)
@@ -139,26 +135,26 @@ def _scores(names: frozenset[str], flags: dict[str, pl.Expr]) -> list[dict[str, 
     return out
 
 
-def _first_rule(rules: Sequence[Rule], flags: list[Flag], index: dict[str, int],
-                found: tuple[Dimension, ...], flag_of: Any) -> tuple[pl.Expr, pl.Expr]:
-    """Hit policy "first" on a partial row (as `livertx.engine.search` computes it): the
-    category (its index; `_UNSETTLED_CATEGORY` when a rule before any that holds is not
-    settled, `_NO_CATEGORY` when one is unknown or none holds), and the dimension to split
-    on when it is not settled (one the first unsettled rule reads)."""
-    category: Any = pl
-    split: Any = pl
-    for rule, flag in zip(rules, flags):
-        held = pl.col(condition_column(rule.id))
-        if flag is not None:
-            category = category.when(flag).then(_UNSETTLED_CATEGORY)
-            split = split.when(flag).then(pl.coalesce(
-                _blame(parse(rule.when), flag_of, found),
-                _first_open(facts_behind(nodes.columns(parse(rule.when))), found)))
-        category = (category.when(held).then(index[rule.outcome])
-                    .when(held.is_null()).then(_NO_CATEGORY))
-        split = split.when(held.fill_null(True)).then(None)  # the category is settled
-    return (category.otherwise(_NO_CATEGORY).cast(pl.Int8),
-            split.otherwise(None) if split is not pl else pl.lit(None, pl.Int64))
+def _decided(plan: CohortPlan, flags: dict[str, pl.Expr],
+             found: tuple[Dimension, ...]) -> tuple[pl.Expr, pl.Expr]:
+    """The pack's own hit policy (`hit_policy.decision_code_node`, which every backend
+    compiles) on a partial row: the category's index, `_UNSETTLED_CATEGORY` while the
+    values not chosen yet may change it, `_NO_CATEGORY` when it is unknown or no rule
+    holds; and, while it is not settled, the dimension to split on (the one it waits for)."""
+    compiled = plan.compiled.category
+    node = decision_code_node(compiled.table)
+    flag = compile_unsettled(node, _flag_of(flags))
+    outcomes, _ = decision_values(compiled.table)
+    index = {c: i for i, c in enumerate(plan.categories)}
+    codes = {code: index[o] for code, o in enumerate(outcomes) if o is not None}
+    settled = (compiled.decision.replace_strict(codes, default=_NO_CATEGORY,
+                                                return_dtype=pl.Int8)
+               .fill_null(_NO_CATEGORY))
+    if flag is None:
+        return settled, pl.lit(None, pl.Int64)
+    rules = {condition_column(r.id): parse(r.when) for r in compiled.table.rules}
+    return (pl.when(flag).then(_UNSETTLED_CATEGORY).otherwise(settled).cast(pl.Int8),
+            pl.when(flag).then(_blame(node, _flag_of(flags), found, rules)))
 
 
 def _flag_of(flags: dict[str, pl.Expr]) -> Any:
@@ -178,12 +174,16 @@ def _state(value: pl.Expr, flag: Flag) -> pl.Expr:
     return held.cast(pl.Int8)
 
 
-def _blame(node: nodes.Node, flag_of: Any, found: tuple[Dimension, ...]) -> pl.Expr:
+def _blame(node: nodes.Node, flag_of: Any, found: tuple[Dimension, ...],
+           named: dict[str, nodes.Node]) -> pl.Expr:
     """The dimension an unsettled expression waits for, followed down through its AND,
-    OR, NOT and CASE parts that are not settled (as `livertx.engine.search` splits)."""
-    if isinstance(node, (nodes.And, nodes.Or, nodes.Not)):
+    OR, NOT, IS NULL and CASE parts that are not settled, and into the conditions of the
+    rules (`named`) that the hit policy reads (as `livertx.engine.search` splits)."""
+    if isinstance(node, nodes.Column) and node.name in named:
+        return _blame(named[node.name], flag_of, found, named)
+    if isinstance(node, (nodes.And, nodes.Or, nodes.Not, nodes.IsNull)):
         parts = [(compile_unsettled(c, flag_of), c) for c in nodes.children(node)]
-        waits: list[pl.Expr] = [pl.when(f).then(_blame(c, flag_of, found))
+        waits: list[pl.Expr] = [pl.when(f).then(_blame(c, flag_of, found, named))
                                 for f, c in parts if f is not None]
         return pl.coalesce(waits or [pl.lit(None, pl.Int64)])
     if isinstance(node, nodes.Case):
@@ -191,9 +191,10 @@ def _blame(node: nodes.Node, flag_of: Any, found: tuple[Dimension, ...]) -> pl.E
         for condition, value in node.whens:
             held = compile_unsettled(condition, flag_of)
             if held is not None:
-                chain = chain.when(held).then(_blame(condition, flag_of, found))
-            chain = chain.when(compile_polars(condition)).then(_blame(value, flag_of, found))
-        return chain.otherwise(_blame(node.otherwise, flag_of, found))  # type: ignore[no-any-return]
+                chain = chain.when(held).then(_blame(condition, flag_of, found, named))
+            chain = chain.when(compile_polars(condition)).then(
+                _blame(value, flag_of, found, named))
+        return chain.otherwise(_blame(node.otherwise, flag_of, found, named))  # type: ignore[no-any-return]
     facts = set().union(*(_facts_of(c) for c in nodes.columns(node)))
     return _first_open(facts, found, fallback=False)
 

@@ -19,8 +19,10 @@ that text is compiled once by Python itself.
 
 from __future__ import annotations
 
+import marshal
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from livertx.compiler import nodes as n
@@ -51,14 +53,75 @@ def compile_partial(node: n.Node) -> Compiled:
     return compiled
 
 
-def compile_partial_steps(steps: Sequence[tuple[str, n.Node]]) -> Callable[[dict[str, Any]], None]:
+def compile_partial_steps(steps: Sequence[tuple[str, n.Node]], *, plain: bool = False
+                          ) -> Callable[[dict[str, Any]], None]:
     """Outputs computed in order into the row (each may read the ones before it)."""
-    code = _Code()
+    compiled: Callable[[dict[str, Any]], None] = generate_steps(steps, plain=plain).load()
+    return compiled
+
+
+@dataclass(frozen=True)
+class Generated:
+    """A generated function kept as data (its compiled code, marshalled, and the constants
+    it names), so that a disk cache can keep it: compiling a whole pack's steps takes
+    tens of milliseconds, loading it well under one."""
+
+    code: bytes
+    constants: dict[str, Any]
+
+    def load(self) -> Any:
+        namespace = {**_HELPERS, **self.constants}
+        exec(marshal.loads(self.code), namespace)  # noqa: S102 (code this module generated)
+        return namespace["compiled"]
+
+
+def generate_steps(steps: Sequence[tuple[str, n.Node]], *, plain: bool = False) -> Generated:
+    """`compile_partial_steps`, not loaded yet.
+
+    `plain`: for complete rows (no value is ANY): the tests for ANY are left out, and the
+    values are exactly those of the plain backend (`livertx.compiler.python`), as one
+    straight-line function (`livertx.engine.rows` computes a whole pack this way)."""
+    code = _Code(plain=plain)
     for name, node in steps:
         code.read(node)
-        code.lines.append(f"    row[{name!r}] = {code.value(node, 1)}")
-    compiled: Callable[[dict[str, Any]], None] = code.function(["    return None"])
+        code.columns[name] = value = code.value(node, 1)
+        code.lines.append(f"    row[{name!r}] = {value}")
+    return code.generated(["    return None"])
+
+
+Leaf = Callable[[n.Node], tuple[tuple[int, ...], int]]
+Residuals = Callable[[Row, Sequence[Any]], tuple[tuple[Any, ...], tuple[Any, ...], int, int]]
+
+
+def compile_partial_residuals(conditions: Sequence[n.Node], leaf: Leaf) -> Residuals:
+    """Several conditions on a partial row, and what each still waits for.
+
+    The function takes the partial row and `chosen` (a sequence: the value chosen for each
+    searched fact, ANY while it is open) and gives (values, residuals, reads, split):
+
+    - each condition's value, as `compile_partial` gives it;
+    - its residual: the value when settled; otherwise, through the AND, OR and NOT parts
+      that are not settled, the settled parts' values and, for each unsettled part below
+      them (a comparison, a column, a CASE...), the chosen values of the facts `leaf`
+      names for it. Two partial rows with the same residual (and the same open facts) have
+      the same value for every way of choosing the rest: a search can reuse its answer;
+    - `reads`: the `leaf` bits of every unsettled part (the open facts that still matter);
+    - `split`: the first open fact (an index into `chosen`) of the first unsettled part,
+      in the order `leaf` names them, or -1.
+    """
+    code = _Code()
+    code.read(n.And(tuple(conditions)) if conditions else n.Literal(True))
+    values = [code.value(c, 1) for c in conditions]
+    code.lines += ["    reads = 0", "    split = -1"]
+    residuals = [code.residual(c, leaf) for c in conditions]
+    tail = [f"    return {_tuple(values)}, {_tuple(residuals)}, reads, split"]
+    compiled: Residuals = code.function(tail, arguments="row, chosen")
     return compiled
+
+
+def _tuple(items: Iterable[str]) -> str:
+    """The code of a tuple of these values (one item keeps its comma)."""
+    return "(" + "".join(f"{item}, " for item in items) + ")"
 
 
 def _least(values: tuple[Any, ...]) -> Any:
@@ -75,26 +138,34 @@ def _log10(v: Any) -> Any:
     return None if v <= 0 else math.log10(v)
 
 
+_HELPERS = {"ANY": ANY, "_least": _least, "_greatest": _greatest, "_log10": _log10}
+
+
 class _Code:
     """The lines of one generated function; `value` writes a node's code and gives the
     name (or literal) that holds its value."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, plain: bool = False) -> None:
+        self.plain = plain  # no value is ANY: its tests are left out
         self.lines: list[str] = []
-        self.constants: dict[str, Any] = {"ANY": ANY, "_least": _least,
-                                          "_greatest": _greatest, "_log10": _log10}
+        self.constants: dict[str, Any] = {}
         self.count = 0
         self.columns: dict[str, str] = {}  # column -> the variable it was read into
+        self.names: dict[int, tuple[n.Node, str]] = {}  # id(node) -> (node, its variable)
 
     def read(self, node: n.Node) -> None:
-        """Read each column the node uses once, at the top (before any branch)."""
-        self.columns = {c: self._put(1, f"row.get({c!r})") for c in sorted(n.columns(node))}
+        """Read each column the node uses that is not in a variable yet, once, at the top
+        (before any branch)."""
+        for c in sorted(n.columns(node) - self.columns.keys()):
+            self.columns[c] = self._put(1, f"row.get({c!r})")
 
-    def function(self, tail: list[str]) -> Any:
-        source = "\n".join(["def compiled(row):", *self.lines, *tail])
-        namespace = dict(self.constants)
-        exec(compile(source, "<livertx.compiler.partial>", "exec"), namespace)  # noqa: S102
-        return namespace["compiled"]
+    def generated(self, tail: list[str], arguments: str = "row") -> Generated:
+        source = "\n".join([f"def compiled({arguments}):", *self.lines, *tail])
+        code = compile(source, "<livertx.compiler.partial>", "exec")
+        return Generated(marshal.dumps(code), dict(self.constants))
+
+    def function(self, tail: list[str], arguments: str = "row") -> Any:
+        return self.generated(tail, arguments).load()
 
     def _new(self) -> str:
         self.count += 1
@@ -106,6 +177,33 @@ class _Code:
         return name
 
     def value(self, node: n.Node, indent: int) -> str:
+        name = self._value(node, indent)
+        self.names[id(node)] = (node, name)
+        return name
+
+    def residual(self, node: n.Node, leaf: Leaf, indent: int = 1) -> str:
+        """The code of `node`'s residual (`compile_partial_residuals`), after its value's.
+        CASE and COALESCE count as one part: their inner values are computed in branches."""
+        value = self.names[id(node)][1]
+        if isinstance(node, n.Literal):
+            return value
+        out = self._new()
+        pad = "    " * indent
+        self.lines += [f"{pad}if {value} is ANY:"]
+        if isinstance(node, (n.And, n.Or, n.Not)):
+            parts = [self.residual(x, leaf, indent + 1) for x in n.children(node)]
+            self.lines.append(f"{pad}    {out} = {_tuple(parts)}")
+        else:
+            facts, bits = leaf(node)
+            first = " else ".join(f"{i} if chosen[{i}] is ANY" for i in facts)
+            self.lines += [f"{pad}    reads |= {bits}",
+                           f"{pad}    if split < 0:",
+                           f"{pad}        split = {first + ' else -1' if facts else '-1'}",
+                           f"{pad}    {out} = {_tuple(f'chosen[{i}]' for i in facts)}"]
+        self.lines += [f"{pad}else:", f"{pad}    {out} = {value}"]
+        return out
+
+    def _value(self, node: n.Node, indent: int) -> str:
         if isinstance(node, n.Literal):  # numbers and text by name: `is` never meets a literal
             value = node.value
             return repr(value) if value is None or isinstance(value, bool) else self._constant(value)
@@ -116,11 +214,12 @@ class _Code:
             decisive = "True" if isinstance(node, n.Or) else "False"
             def some(test: str) -> str:
                 return " or ".join(f"{p} is {test}" for p in parts)
-            return self._put(indent, f"{decisive} if {some(decisive)} else ANY if {some('ANY')} "
-                                     f"else None if {some('None')} else not {decisive}")
+            unsettled = "" if self.plain else f"ANY if {some('ANY')} else "
+            return self._put(indent, f"{decisive} if {some(decisive)} else {unsettled}"
+                                     f"None if {some('None')} else not {decisive}")
         if isinstance(node, n.Not):
             return self._over(node.item, indent,
-                              lambda x: f"{x} if {x} is None or {x} is ANY else not {x}")
+                              lambda x: f"{x} if {self._open(x)} else not {x}")
         if isinstance(node, n.Compare):
             op = _OPERATORS.get(node.op, node.op)
             return self._strict([node.left, node.right], indent, lambda a, b: f"{a} {op} {b}")
@@ -134,15 +233,21 @@ class _Code:
             known = frozenset(v for v in node.values if v is not None)
             other = "None" if len(known) < len(node.values) else "False"
             values = self._constant(known)
-            return self._over(node.item, indent, lambda x: f"{x} if {x} is None or {x} is ANY "
+            return self._over(node.item, indent, lambda x: f"{x} if {self._open(x)} "
                                                            f"else True if {x} in {values} else {other}")
         if isinstance(node, n.IsNull):
+            if self.plain:
+                return self._over(node.item, indent, lambda x: f"{x} is None")
             return self._over(node.item, indent, lambda x: f"ANY if {x} is ANY else {x} is None")
         if isinstance(node, n.Case):
             return self._case(node, indent)
         if isinstance(node, n.Coalesce):
             return self._coalesce(node, indent)
         return self._function(node, indent)
+
+    def _open(self, x: str) -> str:
+        """The test that a value passes on as it is (NULL, or ANY on partial rows)."""
+        return f"{x} is None" if self.plain else f"{x} is None or {x} is ANY"
 
     def _over(self, item: n.Node, indent: int, text: Callable[[str], str]) -> str:
         """A node of one operand: its value's name given to `text`."""
@@ -162,6 +267,8 @@ class _Code:
         if not variables:
             return self._put(indent, apply(*names))
         null = " or ".join(f"{x} is None" for x in variables)
+        if self.plain:
+            return self._put(indent, f"None if {null} else {apply(*names)}")
         unsettled = " or ".join(f"{x} is ANY" for x in variables)
         return self._put(indent, f"None if {null} else ANY if {unsettled} else {apply(*names)}")
 
@@ -170,8 +277,9 @@ class _Code:
         pad = "    " * indent
         for condition, value in node.whens:
             held = self.value(condition, indent)
-            self.lines += [f"{pad}if {held} is ANY:", f"{pad}    {out} = ANY",
-                           f"{pad}elif {held} is True:"]
+            if not self.plain:
+                self.lines += [f"{pad}if {held} is ANY:", f"{pad}    {out} = ANY"]
+            self.lines.append(f"{pad}{'if' if self.plain else 'elif'} {held} is True:")
             self.lines.append(f"{pad}    {out} = {self.value(value, indent + 1)}")
             self.lines.append(f"{pad}else:")
             indent += 1
@@ -199,4 +307,5 @@ class _Code:
         return self._strict(list(node.args), indent, lambda v: f"{call}({v})")
 
 
-__all__ = ["ANY", "compile_partial", "compile_partial_steps"]
+__all__ = ["ANY", "Generated", "compile_partial", "compile_partial_residuals",
+           "compile_partial_steps", "generate_steps"]

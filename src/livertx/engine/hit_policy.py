@@ -1,8 +1,12 @@
 """Hit policy "first", defined once, as a plan node every backend compiles.
 
-The first row whose condition holds decides; a row whose condition is unknown (NULL)
+The first row whose condition holds decides. A row whose condition is unknown (NULL)
 before any row holds makes the outcome unknown (`category` null, a fit "unknown") and is
-reported as the row that blocked. Each row's condition is computed first, into the column
+reported as the row that blocked, unless the table is settled anyway: a later row with the
+same outcome holds, and every row between them with another outcome is false. Then
+whichever way the unknown row goes the outcome is the same, and the later row decides
+(its condition is the reason that is certainly true). Without that, a failing liver with
+ECOG unknown would leave the BCLC stage "not yet clear" although every ECOG gives stage D. Each row's condition is computed first, into the column
 `condition_column(id)`; the outcome and the deciding rule are then one CASE over those
 columns, compiled to Python, Polars or SQL like any other expression.
 
@@ -38,13 +42,46 @@ def decision_column(column: str) -> str:
     return CONDITION_PREFIX + "decision|" + column
 
 
+def _holds(rule_id: str) -> nodes.Node:
+    return nodes.Column(condition_column(rule_id))
+
+
+def _settled_after(table: DecisionTable, index: int) -> nodes.Node | None:
+    """True when rows after `index` are sure to give the outcome of row `index`: some
+    later row with that outcome holds and every row between with another outcome is
+    false. None when no later row has that outcome."""
+    rules = table.rules
+    outcome = rules[index].outcome
+    ways: list[nodes.Node] = []
+    for later in range(index + 1, len(rules)):
+        if rules[later].outcome != outcome:
+            continue
+        others_false = [nodes.Not(_holds(rules[k].id)) for k in range(index + 1, later)
+                        if rules[k].outcome != outcome]
+        ways.append(nodes.And((*others_false, _holds(rules[later].id)))
+                    if others_false else _holds(rules[later].id))
+    if not ways:
+        return None
+    return ways[0] if len(ways) == 1 else nodes.Or(tuple(ways))
+
+
+def _not_true(test: nodes.Node) -> nodes.Node:
+    """FALSE when `test` is TRUE, else TRUE (NULL counts as not true)."""
+    return nodes.Case(((test, nodes.Literal(False)),), nodes.Literal(True))
+
+
 def _decisions(table: DecisionTable) -> Iterator[tuple[nodes.Node, str | None, str]]:
     """(test, outcome, rule id) in the order the policy tries them: for each row, first
-    "unknown here" (the outcome is unknown, this row blocked), then "holds here"."""
+    "unknown here and not settled by the rows after" (the outcome is unknown, this row
+    blocked), then "holds here"."""
     unknown = None if table.output == "category" else UNKNOWN_FIT
-    for rule in table.rules:
-        holds = nodes.Column(condition_column(rule.id))
-        yield nodes.IsNull(holds), unknown, rule.id
+    for index, rule in enumerate(table.rules):
+        holds = _holds(rule.id)
+        settled = _settled_after(table, index)
+        blocked: nodes.Node = nodes.IsNull(holds)
+        if settled is not None:
+            blocked = nodes.And((blocked, _not_true(settled)))
+        yield blocked, unknown, rule.id
         yield holds, rule.outcome, rule.id
 
 
@@ -65,8 +102,8 @@ def decision_code_node(table: DecisionTable) -> nodes.Node:
 
 def blocking_codes(table: DecisionTable, rows: tuple[str, ...]) -> tuple[int, ...]:
     """The decision codes that say "blocked at one of `rows`" (the outcome unknown there)."""
-    return tuple(code for code, (test, _, rule) in enumerate(_decisions(table))
-                 if rule in rows and isinstance(test, nodes.IsNull))
+    return tuple(code for code, (_, __, rule) in enumerate(_decisions(table))
+                 if rule in rows and code % 2 == 0)  # even codes: "unknown here"
 
 
 def decision_values(table: DecisionTable) -> tuple[list[str | None], list[str]]:

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from livertx.compiler import nodes
 from livertx.compiler.parse import parse
+from livertx.compiler.partial import Generated, generate_steps
 from livertx.compiler.python import compile_python
 from livertx.engine.conditions import (
     CHILD_PUGH_INPUTS,
@@ -31,7 +34,7 @@ from livertx.engine.hit_policy import (
     rule_column,
 )
 from livertx.knowledge.model import DecisionTable
-from livertx.knowledge.pack import Pack
+from livertx.knowledge.pack import PACKS_DIR, Pack, code_read_by_cache
 from livertx.scores import library
 from livertx.scores.child_pugh import CLASSES
 from livertx.vocabulary import FIELD_BY_NAME
@@ -71,6 +74,39 @@ class RowPlan:
     category: RowTable
     options: tuple[RowTable, ...]
     safety: tuple[tuple[str, Condition], ...]
+    evaluate: Callable[[dict[str, Any]], None]  # every step below, as one function
+    redecide: Callable[[dict[str, Any]], None]  # each option's `RowTable.redecide`
+
+
+Step = tuple[str, nodes.Node]
+
+
+def _decisions(table: DecisionTable) -> list[Step]:
+    """A table's conditions, then its outcome and deciding rule, as steps."""
+    return [*((condition_column(r.id), parse(r.when)) for r in table.rows),
+            (table.column, outcome_node(table)),
+            (rule_column(table), outcome_node(table, deciding_rule=True))]
+
+
+def _steps(pack: Pack) -> list[Step]:
+    """What `evaluate_row` computes, in order: the derived values, the category, every
+    option's fit and rule (with each row's and note's condition), the safety notes."""
+    return [*((o.name, o.node) for o in library.steps()),
+            *(step for table in pack.tables for step in _decisions(table)),
+            *((CONDITION_PREFIX + n.id, parse(n.when)) for n in pack.safety_notes)]
+
+
+def _redecisions(pack: Pack) -> list[Step]:
+    """What `with_category` computes again: the conditions that read the category, and the
+    outcome and rule of each table that has some."""
+    reads = ("category", "category_rule")
+    steps: list[Step] = []
+    for table in pack.option_tables.values():
+        again = [(condition_column(r.id), parse(r.when)) for r in table.rows
+                 if any(x in columns_of(r.when) for x in reads)]
+        if again:
+            steps += [*again, *_decisions(table)[-2:]]
+    return steps
 
 
 def _compiled(when: str) -> Condition:
@@ -87,38 +123,47 @@ def _table(table: DecisionTable) -> RowTable:
                           if any(x in columns_of(r.when) for x in reads)))
 
 
+def _generated(pack: Pack) -> tuple[Callable[[dict[str, Any]], None], ...]:
+    """`RowPlan.evaluate` and `RowPlan.redecide`, generated once per pack's content and
+    kept in the disk cache (`livertx.diskcache`) when the pack is one of livertx's own."""
+    def build() -> tuple[Generated, Generated]:
+        return (generate_steps(_steps(pack), plain=True),
+                generate_steps(_redecisions(pack), plain=True))
+
+    if PACKS_DIR / pack.path.name != pack.path:
+        return tuple(g.load() for g in build())
+    from livertx.diskcache import cached
+
+    src = Path(__file__).parents[1]
+    files = [*(p for p in pack.path.rglob("*") if p.is_file()), *code_read_by_cache(),
+             *(src / name for name in ("compiler/partial.py", "engine/rows.py"))]
+    return tuple(g.load() for g in cached(f"rows-{pack.path.name}", files, build))
+
+
 def row_plan(pack: Pack) -> RowPlan:
     """The pack compiled for single rows (cached on the pack)."""
     cached: RowPlan | None = pack._cache.get("rows")
     if cached is None:
         cached = RowPlan(_table(pack.category_table),
                          tuple(_table(t) for t in pack.option_tables.values()),
-                         tuple((n.id, _compiled(n.when)) for n in pack.safety_notes))
+                         tuple((n.id, _compiled(n.when)) for n in pack.safety_notes),
+                         *_generated(pack))
         pack._cache["rows"] = cached
     return cached
 
 
 def evaluate_row(facts: Mapping[str, Any], pack: Pack) -> dict[str, Any]:
-    """Derived values, category, every option's fit and rule, notes and safety notes."""
-    plan = row_plan(pack)
-    row = library.derive_row(facts)
-    plan.category.decide(row)
-    decide_options(row, plan)
-    for note_id, condition in plan.safety:
-        row[CONDITION_PREFIX + note_id] = condition(row)
+    """Derived values, category, every option's fit and rule, notes and safety notes (one
+    generated function: `compile_partial_steps(..., plain=True)`)."""
+    row = dict(facts)
+    row_plan(pack).evaluate(row)
     return row
-
-
-def decide_options(row: dict[str, Any], plan: RowPlan) -> None:
-    for table in plan.options:
-        table.decide(row)
 
 
 def with_category(row: Mapping[str, Any], category: str, pack: Pack) -> dict[str, Any]:
     """The row re-decided as if its category were `category` (for open cases)."""
     forced = {**row, "category": category}
-    for table in row_plan(pack).options:
-        table.redecide(forced)
+    row_plan(pack).redecide(forced)
     return forced
 
 

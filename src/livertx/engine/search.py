@@ -4,14 +4,16 @@ An open case lists each category some value of its unknown facts reaches, and wh
 requires (`category_candidates`). The values tried per fact are those of
 `livertx.engine.rows.probe_dimensions`; their product can be 10^5 combinations and
 more. The search chooses one fact at a time and, at each partial choice, evaluates the
-contradiction check (`rows.POSSIBLE`) and the category table with the facts not chosen
-yet set to `ANY` (`livertx.compiler.partial`: a result that is not `ANY` holds for every
-way of choosing the rest). A contradiction prunes the branch; a settled category (or a
-settled "no category") stands for every completion at once, so each value of every fact
-not chosen yet is recorded as tried (and, for a category, as reaching it) without
-visiting them. Only an unsettled branch is split, on a fact that the row blocking the
-table reads. The result is exactly that of trying every combination
-(`tests/test_candidate_search.py` checks it against that enumeration).
+contradiction check (`rows.POSSIBLE`) and the category table's rows with the facts not
+chosen yet set to `ANY` (`livertx.compiler.partial`: a result that is not `ANY` holds for
+every way of choosing the rest). A contradiction prunes the branch; a settled category (or
+a settled "no category") stands for every completion at once. An unsettled branch is
+split on a fact that the first unsettled row waits for, and the answers of its branches
+merged. Two shortcuts keep the branches few: an open fact that no unsettled row reads is
+not split on (it takes every value in whatever the branch reaches), and a partial choice
+whose rows are left in the same state as one already answered (the same residuals,
+`compile_partial_residuals`) takes that answer. The result is exactly that of trying every
+combination (`tests/test_candidate_search.py` checks it against that enumeration).
 """
 
 from __future__ import annotations
@@ -20,53 +22,39 @@ import functools
 import itertools
 import math
 from collections.abc import Callable, Mapping
-from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
 from livertx.compiler import nodes
 from livertx.compiler.parse import parse
-from livertx.compiler.partial import ANY, compile_partial, compile_partial_steps
+from livertx.compiler.partial import (
+    ANY,
+    Residuals,
+    compile_partial,
+    compile_partial_residuals,
+    compile_partial_steps,
+)
 from livertx.engine.conditions import CHILD_PUGH_LABS, direct_child_pugh_labs
-from livertx.engine.rows import POSSIBLE, category_columns, probe_dimensions
+from livertx.engine.hit_policy import condition_column, outcome_node
+from livertx.engine.rows import POSSIBLE, category_columns, probe_dimensions, probed_facts
 from livertx.knowledge.pack import Pack
 from livertx.scores import library
 from livertx.scores.library import Output
 from livertx.vocabulary import FIELD_BY_NAME
 
 Condition = Callable[[Mapping[str, Any]], Any]
-EXPLORE_LIMIT = 100  # combinations up to which every branch is split (no value by value)
+EXPLORE_LIMIT = 100  # combinations up to which a search is `quick`
 
 
-class _Blame:
-    """Which fact not chosen yet leaves an expression undecided: the fact to split on.
-
-    It follows the condition down through its AND, OR, NOT and CASE parts that are still
-    ANY, so the split is on a fact that matters here and now (a fact that only a settled
-    part reads is never chosen); below that (a comparison, a derived value) it takes the
-    first fact not chosen yet in the order the expressions name them.
-    """
+class _Facts:
+    """The facts an expression depends on, in the order it names them (through the
+    expressions of the derived values it reads)."""
 
     def __init__(self, steps: tuple[Output, ...]) -> None:
         self.outputs = {o.name: o.node for o in steps}  # derived value -> its expression
-        self._compiled: dict[int, tuple[nodes.Node, Condition]] = {}
-        self._facts: dict[int, tuple[nodes.Node, tuple[str, ...]]] = {}
 
-    def _value(self, node: nodes.Node, row: Mapping[str, Any]) -> Any:
-        if isinstance(node, nodes.Literal):
-            return node.value
-        found = self._compiled.get(id(node))
-        if found is None:  # the node is kept beside its function, so its id stays its own
-            found = self._compiled[id(node)] = (node, compile_partial(node))
-        return found[1](row)
-
-    def facts(self, node: nodes.Node) -> tuple[str, ...]:
-        """The facts an expression depends on, in the order it names them (through the
-        expressions of the derived values it reads)."""
-        found = self._facts.get(id(node))
-        if found is None:
-            found = self._facts[id(node)] = (node, tuple(dict.fromkeys(self._named(node, ()))))
-        return found[1]
+    def __call__(self, node: nodes.Node) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(self._named(node, ())))
 
     def _named(self, node: nodes.Node, inside: tuple[str, ...]) -> list[str]:
         if isinstance(node, nodes.Column):
@@ -77,44 +65,40 @@ class _Blame:
             return own + self._named(inner, (*inside, node.name))
         return [f for child in nodes.children(node) for f in self._named(child, inside)]
 
-    def fact(self, node: nodes.Node, row: Mapping[str, Any], open_: AbstractSet[str]) -> str | None:
-        if isinstance(node, (nodes.And, nodes.Or, nodes.Not)):
-            for child in nodes.children(node):
-                if self._value(child, row) is ANY and (found := self.fact(child, row, open_)):
-                    return found
-            return None
-        if isinstance(node, nodes.Case):
-            for condition, value in node.whens:
-                held = self._value(condition, row)
-                if held is ANY:
-                    return self.fact(condition, row, open_)
-                if held is True:
-                    return self.fact(value, row, open_)
-            return self.fact(node.otherwise, row, open_)
-        return next((f for f in self.facts(node) if f in open_), None)
-
-
-@dataclass(frozen=True)
-class _Row:
-    node: nodes.Node
-    condition: Condition
-    outcome: str
-
 
 @dataclass(frozen=True, eq=False)
 class _Table:
     """The pack's category table and what it needs, compiled for partial rows."""
 
     steps: tuple[Output, ...]  # the derived values the table reads, in order
-    rows: tuple[_Row, ...]
-    possible: _Row
+    rows: tuple[nodes.Node, ...]
+    outcomes: tuple[str, ...]  # each row's category
+    outcome: Condition  # the hit policy over the rows' condition columns (partial)
+    columns: tuple[str, ...]  # each row's condition column
+    possible: Condition  # the contradiction check, over the facts as given
     possible_columns: tuple[str, ...]
-    order: tuple[str, ...]  # categories in table order
-    blame: _Blame
+    layout: tuple[str, ...]  # the facts a search may try, in `chosen` order
+    facts: _Facts
+
+    @functools.cached_property
+    def order(self) -> tuple[str, ...]:
+        """The categories in table order."""
+        return tuple(dict.fromkeys(self.outcomes))
 
     @functools.cached_property
     def derive(self) -> Callable[[dict[str, Any]], None]:
         return compile_partial_steps([(o.name, o.node) for o in self.steps])
+
+    @functools.cached_property
+    def residuals(self) -> Residuals:
+        """Every row's value on a partial row, with its residual, the facts it still
+        reads (bit i: `layout[i]`) and the fact to split on (`compile_partial_residuals`)."""
+        slot = {name: i for i, name in enumerate(self.layout)}
+
+        def leaf(node: nodes.Node) -> tuple[tuple[int, ...], int]:
+            found = tuple(slot[f] for f in self.facts(node) if f in slot)
+            return found, sum(1 << i for i in set(found))
+        return compile_partial_residuals(self.rows, leaf)
 
     @functools.lru_cache(maxsize=64)  # noqa: B019 (one table per pack, kept with the pack)
     def rederive(self, fact: str) -> tuple[tuple[str, ...], Callable[[dict[str, Any]], None]]:
@@ -128,26 +112,19 @@ class _Table:
         implied = tuple(o.name for o in steps if o.name in FIELD_BY_NAME)
         return implied, compile_partial_steps([(o.name, o.node) for o in steps])
 
-    def outcomes(self, row: dict[str, Any]) -> tuple[Any, int | None, frozenset[str]]:
-        """Hit policy "first" (`livertx.engine.hit_policy`) on a partial row with its
-        derived values: the category (an id, None when a row before any that holds is
-        unknown, or ANY), the first unsettled row (when ANY) and the categories some
-        completion may still reach."""
-        first: int | None = None
-        reachable: set[str] = set()
-        for i, rule in enumerate(self.rows):
-            held = rule.condition(row)
-            if held is False:
-                continue
-            if held is not None:
-                reachable.add(rule.outcome)
-            if held is ANY:
-                first = i if first is None else first
-                continue
-            if first is None:
-                return (rule.outcome if held else None), None, frozenset(reachable)
-            break
-        return ANY if first is not None else None, first, frozenset(reachable)
+    @functools.cached_property
+    def decided(self) -> dict[tuple[Any, ...], Any]:
+        """`decide`'s answers so far (the rows' values repeat across searches)."""
+        return {}
+
+    def decide(self, held: tuple[Any, ...]) -> Any:
+        """The table's hit policy (`livertx.engine.hit_policy`, its outcome node through
+        the partial backend) over the rows' values on a partial row: the category, None
+        (no category), or ANY when the rows not settled yet could still change it."""
+        found = self.decided.get(held, self)
+        if found is self:
+            found = self.decided[held] = self.outcome(dict(zip(self.columns, held)))
+        return found
 
 
 def _table(pack: Pack) -> _Table:
@@ -157,163 +134,149 @@ def _table(pack: Pack) -> _Table:
         table = pack.category_table
         steps = library.steps_for(category_columns(pack))
         possible = parse(POSSIBLE)
+        facts, tries_class = probed_facts(pack)
         cached = _Table(
-            steps,
-            tuple(_Row(node, compile_partial(node), r.outcome)
-                  for r in table.rules for node in [parse(r.when)]),
-            _Row(possible, compile_partial(possible), ""),
-            tuple(sorted(nodes.columns(possible))),
-            tuple(dict.fromkeys(r.outcome for r in table.rules)),
-            _Blame(steps))
+            steps, tuple(parse(r.when) for r in table.rules),
+            tuple(r.outcome for r in table.rules),
+            compile_partial(outcome_node(table)),
+            tuple(condition_column(r.id) for r in table.rules),
+            compile_partial(possible), tuple(sorted(nodes.columns(possible))),
+            tuple(dict.fromkeys([*(["child_pugh_class"] if tries_class else []), *facts])),
+            _Facts(steps))
         pack._cache["candidate_search"] = cached
     return cached
 
 
-@dataclass(frozen=True)
-class _Visit:
-    """The table at one partial choice."""
-
-    chosen: dict[str, Any]
-    probe: dict[str, Any]  # the facts (chosen or ANY) and the derived values over them
-    possible: Any
-    category: Any
-    first: int | None  # the first unsettled row
-    reachable: frozenset[str]
-
-    def blocking(self, table: _Table, target: str | None = "") -> nodes.Node:
-        """The condition to split on: the first unsettled row, or the contradiction check
-        (when the category is settled, or any possible completion will do)."""
-        if self.first is None or target is None:
-            return table.possible.node
-        return table.rows[self.first].node
+Summary = dict[str, int]  # outcome ("" = any possible completion) -> bits of the values
+TRIED = ""
 
 
 class _Search:
-    """One open case: the values tried for each unknown fact, and what was found."""
+    """One open case: its unknown facts, the values tried for each, and what was found.
+
+    `summary` answers, for a partial choice, each outcome its completions reach (a
+    category, or `TRIED` for any completion that is no contradiction) with the values of
+    each fact not chosen yet that some such completion has. The values are bits of one
+    integer (fact i's values from `offsets[i]` on), so the answers of a split's branches
+    merge by `|`. An open fact that no unsettled row reads takes every value in whatever
+    is reached; and two partial choices whose rows are left in the same state (the same
+    residuals, `livertx.compiler.partial.compile_partial_residuals`) have the same answer,
+    computed once (`memo`).
+    """
 
     def __init__(self, dimensions: dict[str, list[Any]], facts: dict[str, Any],
                  table: _Table) -> None:
-        self.dimensions, self.table = dimensions, table
+        self.table = table
+        self.names = tuple(dimensions)
+        self.values = tuple(dimensions.values())
+        self.offsets = tuple(itertools.accumulate((len(v) for v in self.values), initial=0))
+        self.full = tuple(((1 << len(v)) - 1) << o for v, o in zip(self.values, self.offsets))
         self.base = {**facts, **dict.fromkeys(dimensions, ANY)}
-        self.tried: dict[str, set[Any]] = {name: set() for name in dimensions}
-        self.reached: dict[str, dict[str, set[Any]]] = {
-            c: {name: set() for name in dimensions} for c in table.order}
-        self.found: set[str] = set()  # the categories reached
+        self.slot = {name: i for i, name in enumerate(table.layout)}
+        self.dimension = {self.slot[name]: i for i, name in enumerate(self.names)}
+        self.check = tuple(self.slot[c] for c in table.possible_columns
+                           if c in dimensions)
+        self.memo: dict[tuple[Any, ...], Summary] = {}
+        self.bits: dict[int, int] = {}  # facts (bit i: layout[i]) -> bits of their values
+        self.checked: dict[tuple[Any, ...], Any] = {}  # the contradiction check's answers
+        self.given = {c: self.base.get(c) for c in table.possible_columns}
+
+    def root(self) -> Summary:
         probe = dict(self.base)
-        table.derive(probe)
-        self.root = self._visit({}, probe)
+        self.table.derive(probe)
+        chosen = [self.base.get(name) for name in self.table.layout]
+        return self.summary(chosen, sum(self.full), probe)
 
-    def record(self, chosen: dict[str, Any], category: str | None) -> None:
-        """Every completion of `chosen` is possible (and, unless None, decides `category`)."""
-        into = [self.tried]
-        if category is not None:
-            self.found.add(category)
-            into.append(self.reached[category])
-        for name, values in self.dimensions.items():
-            some = (chosen[name],) if name in chosen else values
-            for sets in into:
-                sets[name].update(some)
+    def summary(self, chosen: list[Any], open_bits: int, probe: dict[str, Any]) -> Summary:
+        """What the completions of a partial choice reach (`chosen[i]` is ANY while fact
+        `layout[i]` is open; `open_bits` holds every value of the open facts)."""
+        possible = self._possible(chosen)
+        if possible is False:
+            return {}
+        held, residual, reads, split = self.table.residuals(probe, chosen)
+        category = self.table.decide(held)
+        if category is not ANY:
+            reached = open_bits if possible is True else self._possible_bits(chosen, open_bits)
+            if reached is None:
+                return {}
+            return {TRIED: reached} if category is None else {TRIED: reached, category: reached}
+        if possible is ANY:
+            residual = (*residual, tuple(chosen[i] for i in self.check))
+            reads |= sum(1 << i for i in self.check)
+        read = self.bits.get(reads)
+        if read is None:
+            read = self.bits[reads] = sum(self.full[d] for i, d in self.dimension.items()
+                                          if reads >> i & 1)
+        # the open facts nothing unsettled reads take every value in whatever is reached
+        free, open_bits = open_bits & ~read, open_bits & read
+        key = (open_bits, residual)
+        found = self.memo.get(key)
+        if found is None:
+            if split < 0 or chosen[split] is not ANY:  # a contradiction check still open
+                split = next(i for i, d in self.dimension.items() if open_bits & self.full[d])
+            found = self.memo[key] = self._split(chosen, open_bits, probe, split)
+        return {outcome: bits | free for outcome, bits in found.items()} if free else found
 
-    def child(self, parent: _Visit, name: str, value: Any) -> _Visit:
-        """`parent` with one more fact chosen: only what reads it is computed again."""
-        chosen = {**parent.chosen, name: value}
-        probe = dict(parent.probe)
+    def _split(self, chosen: list[Any], open_bits: int, probe: dict[str, Any],
+               at: int) -> Summary:
+        """Each value of fact `layout[at]` in turn: the branches' answers merged."""
+        found: Summary = {}
+        name, d = self.table.layout[at], self.dimension[at]
+        rest = open_bits & ~self.full[d]
+        for k, value in enumerate(self.values[d]):
+            bit = 1 << (self.offsets[d] + k)
+            chosen[at] = value
+            for outcome, bits in self.summary(chosen, rest, self.child(chosen, probe, name, value)).items():
+                found[outcome] = found.get(outcome, 0) | bits | bit
+        chosen[at] = ANY
+        return found
+
+    def child(self, chosen: list[Any], probe: dict[str, Any], name: str, value: Any
+              ) -> dict[str, Any]:
+        """The partial row with one more fact chosen: only what reads it is computed again."""
+        probe = dict(probe)
         probe[name] = value
         implied, rederive = self.table.rederive(name)
         for field in implied:  # an implication reads the field as given
-            probe[field] = chosen.get(field, self.base[field])
+            at = self.slot.get(field)
+            probe[field] = self.base[field] if at is None else chosen[at]
         rederive(probe)
-        return self._visit(chosen, probe)
+        return probe
 
-    def _visit(self, chosen: dict[str, Any], probe: dict[str, Any]) -> _Visit:
-        table = self.table
-        given = {c: chosen.get(c, self.base.get(c)) for c in table.possible_columns}
-        possible = table.possible.condition(given)
-        if possible is False:
-            return _Visit(chosen, probe, False, None, None, frozenset())
-        category, first, reachable = table.outcomes(probe)
-        if possible is ANY and category is not ANY:
-            # The category is settled; which completions are contradictions depends only
-            # on the few facts the check reads: try those alone.
-            allowed = self.possible_completions(chosen)
-            if not allowed:
-                return _Visit(chosen, probe, False, None, None, frozenset())
-            for extra in allowed:
-                self.record({**chosen, **extra}, category)
-            return _Visit(chosen, probe, True, category, first, reachable)
-        if possible is True and category is not ANY:
-            self.record(chosen, category)
-        return _Visit(chosen, probe, possible, category, first, reachable)
+    def _possible(self, chosen: list[Any]) -> Any:
+        """The contradiction check over the facts as given (and as chosen)."""
+        key = tuple(chosen[i] for i in self.check)
+        found = self.checked.get(key, self)
+        if found is self:
+            given = self.given
+            for i in self.check:
+                given[self.table.layout[i]] = chosen[i]
+            found = self.checked[key] = self.table.possible(given)
+        return found
 
-    def possible_completions(self, chosen: dict[str, Any]) -> list[dict[str, Any]]:
-        """Each choice of the open facts the contradiction check reads that it allows."""
-        names = [c for c in self.table.possible_columns
-                 if c in self.dimensions and c not in chosen]
-        allowed = []
-        for values in itertools.product(*(self.dimensions[c] for c in names)):
-            extra = dict(zip(names, values))
-            given = {c: extra.get(c, chosen.get(c, self.base.get(c)))
-                     for c in self.table.possible_columns}
-            if self.table.possible.condition(given) is True:
-                allowed.append(extra)
-        return allowed
-
-    @staticmethod
-    def status(visit: _Visit, target: str | None) -> bool | None:
-        """Whether every (True), no (False) or some (None) possible completion of the
-        visit reaches `target` (None: any possible completion)."""
-        if visit.possible is False:
-            return False
-        if visit.possible is True and (visit.category is not ANY or target is None):
-            return target is None or visit.category == target
-        if target is not None and target not in visit.reachable:
-            return False
-        return None
-
-    def witness(self, visit: _Visit, target: str | None) -> bool:
-        """Whether some possible completion of the visit reaches `target` (None: any
-        possible completion); what it settles on the way is recorded."""
-        held = self.status(visit, target)
-        if held and visit.category is ANY:  # any possible completion was asked for
-            self.record(visit.chosen, None)
-        if held is not None:
-            return held
-        name = self.split(visit, visit.blocking(self.table, target))
-        return any(self.witness(self.child(visit, name, value), target)
-                   for value in self.dimensions[name])
-
-    def explore(self, visit: _Visit) -> None:
-        """Split every unsettled branch: the cheapest way for a few combinations."""
-        if visit.possible is False or (visit.possible is True and visit.category is not ANY):
-            return
-        name = self.split(visit, visit.blocking(self.table))
-        for value in self.dimensions[name]:
-            self.explore(self.child(visit, name, value))
-
-    def split(self, visit: _Visit, blocking: nodes.Node) -> str:
-        """The fact to split on: one the blocking condition waits for."""
-        open_ = self.dimensions.keys() - visit.chosen.keys()
-        return self.table.blame.fact(blocking, visit.probe, open_) or next(iter(open_))
-
-    def run(self) -> None:
-        """For a few combinations, explore; otherwise ask for each category and each tried
-        value of each fact whether some completion with that value reaches it (values
-        already seen reaching it are not asked again)."""
-        if _size(self.dimensions) <= EXPLORE_LIMIT:
-            self.explore(self.root)
-            return
-        for target in (None, *self.table.order):
-            seen = self.tried if target is None else self.reached[target]
-            if target is not None and not self.witness(self.root, target):
-                continue
-            for name, values in self.dimensions.items():
-                for value in values:
-                    if value not in seen[name]:
-                        self.witness(self.child(self.root, name, value), target)
+    def _possible_bits(self, chosen: list[Any], open_bits: int) -> int | None:
+        """The open values that some choice of the open facts the contradiction check
+        reads allows (the facts it does not read are free); None when it allows none."""
+        check = [i for i in self.check if chosen[i] is ANY]
+        free = open_bits
+        for i in check:
+            free &= ~self.full[self.dimension[i]]
+        allowed, some = 0, False
+        for ks in itertools.product(*(range(len(self.values[self.dimension[i]])) for i in check)):
+            for i, k in zip(check, ks):
+                chosen[i] = self.values[self.dimension[i]][k]
+            if self._possible(chosen) is True:
+                some = True
+                for i, k in zip(check, ks):
+                    allowed |= 1 << (self.offsets[self.dimension[i]] + k)
+        for i in check:
+            chosen[i] = ANY
+        return free | allowed if some else None
 
 
 def quick(row: Mapping[str, Any], pack: Pack) -> bool:
-    """Whether an open row's search is a short exploration (few combinations to try)."""
+    """Whether an open row's search is short (few combinations to try): the API runs it on
+    the event loop."""
     return _size(probe_dimensions(row, pack)) <= EXPLORE_LIMIT
 
 
@@ -330,15 +293,18 @@ def category_candidates(row: Mapping[str, Any], pack: Pack) -> list[dict[str, An
         direct = direct_child_pugh_labs(category_columns(pack))
         facts.update(dict.fromkeys(lab for lab in CHILD_PUGH_LABS if lab not in direct))
     search = _Search(dimensions, facts, _table(pack))
-    search.run()
+    found = search.root()
+    tried = found.get(TRIED, 0)
     out = []
-    for category_id, reached in search.reached.items():
-        if category_id not in search.found:
+    for category_id in search.table.order:
+        if category_id not in found:
             continue
         requires: dict[str, Any] = {}
-        for name, values in reached.items():
-            reaching = sorted(values, key=_order)
-            every = sorted(search.tried[name], key=_order)
+        for name, values, offset in zip(search.names, search.values, search.offsets):
+            reaching = sorted((v for k, v in enumerate(values)
+                               if found[category_id] >> (offset + k) & 1), key=_order)
+            every = sorted((v for k, v in enumerate(values) if tried >> (offset + k) & 1),
+                           key=_order)
             if len(reaching) < len(every):
                 requires[name] = _requirement(reaching, every)
         out.append({"id": category_id, "requires": requires})

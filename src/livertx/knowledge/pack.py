@@ -244,10 +244,10 @@ def _embedded(guideline: str, load: Callable[[], Pack]) -> Pack:
         return pack
 
     files = [p for p in (PACKS_DIR / guideline).rglob("*") if p.is_file()]
-    return cached(f"pack-{guideline}", [*files, *_code_read_by_cache()], prepared)
+    return cached(f"pack-{guideline}", [*files, *code_read_by_cache()], prepared)
 
 
-def _code_read_by_cache() -> list[Path]:
+def code_read_by_cache() -> list[Path]:
     """What a cached pack depends on besides its files: the code of its classes, its
     checks, and what `missing_paths` reads (the score library included)."""
     src = Path(__file__).parents[1]
