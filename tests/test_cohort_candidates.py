@@ -18,6 +18,7 @@ from typing import Any
 import polars as pl
 import pytest
 
+from livertx.cohort import search
 from livertx.cohort.candidates import candidates_for_keys, representatives
 from livertx.cohort.plan import CANDIDATE_MASK, CANDIDATES, KEY, CohortPlan, build_plan
 from livertx.cohort.polars_engine import key_expression, normalise, open_keys
@@ -113,8 +114,13 @@ def _open_keys(pack: Pack, n: int, seed: int, unknown_rate: float) -> pl.Series:
 
 @pytest.mark.parametrize("guideline", list(PACKS))
 @pytest.mark.parametrize(("seed", "unknown_rate"), [(1, 0.1), (2, 0.3), (3, 0.6)])
-def test_search_equals_enumeration_on_generated_cohorts(guideline: str, seed: int,
-                                                        unknown_rate: float) -> None:
+@pytest.mark.parametrize("explore", [0, search.EXPLORE_LIMIT], ids=["split", "explore"])
+def test_search_equals_enumeration_on_generated_cohorts(
+        guideline: str, seed: int, unknown_rate: float, explore: int,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Split level by level down to every fact (`explore` 0), and as the cohort runs
+    (every open fact chosen at once when that gives few rows)."""
+    monkeypatch.setattr(search, "EXPLORE_LIMIT", explore)
     pack = PACKS[guideline]
     plan = build_plan(pack)
     keys = _open_keys(pack, 3_000, seed, unknown_rate)
@@ -143,8 +149,11 @@ def test_a_contradiction_is_never_a_candidate(guideline: str) -> None:
         spread_throughout_liver=pl.lit(None, pl.Boolean),
         tumor_count=pl.col("tumor_count").fill_null(1).clip(1, 3))
     keys = derive(frame.lazy()).select(key_expression(plan)).collect()[KEY].unique()
-    found = candidates_for_keys(keys, plan, pack)
-    assert found.equals(_enumerated(keys, plan, pack))
+    expected = _enumerated(keys, plan, pack)
+    for explore in (0, search.EXPLORE_LIMIT):
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(search, "EXPLORE_LIMIT", explore)
+            assert candidates_for_keys(keys, plan, pack).equals(expected)
 
 
 def test_one_small_tumour_with_the_spread_unknown_can_only_be_stage_0() -> None:

@@ -36,14 +36,22 @@ from livertx.compiler import nodes
 from livertx.compiler.parse import parse
 from livertx.compiler.polars import compile_polars
 from livertx.compiler.unsettled import Flag, compile_unsettled
-from livertx.engine.hit_policy import condition_column, decision_code_node, decision_values
+from livertx.engine.hit_policy import (
+    CONDITION_PREFIX,
+    condition_column,
+    decision_code_node,
+    decision_values,
+)
 from livertx.engine.rows import POSSIBLE, category_columns
 from livertx.frame import COLUMN_SCHEMA
 from livertx.knowledge.pack import Pack
 from livertx.scores import library, stages
 
+EXPLORE_LIMIT = 100_000  # rows up to which every open fact is chosen at once: each level
+# costs a query plan (tens of milliseconds), as much as evaluating tens of thousands of rows
 OPEN = "_open"  # the facts this row has not chosen yet, a bit per dimension
 UNSETTLED = "_unsettled|"  # a derived value or a rule's condition not settled yet
+WAITS = "_waits|"  # the dimension a rule's unsettled condition waits for
 _CATEGORY, _POSSIBLE, _SPLIT, _FOUND, _ID = "_category", "_possible", "_split", "_found", "_row"
 _UNSETTLED_CATEGORY, _NO_CATEGORY = -1, -2  # `_category` besides a category's index
 
@@ -56,13 +64,15 @@ class _Search:
     carried: tuple[str, ...]  # the columns a row keeps from level to level
     steps: tuple[dict[str, pl.Expr], ...]  # the check, then per level of the scores
     conditions: dict[str, pl.Expr]  # the category table's conditions and their flags
+    waits: dict[str, pl.Expr]  # per unsettled condition, the dimension it waits for
     verdict: dict[str, pl.Expr]  # `_category` and `_split`
 
     def evaluate(self, frame: pl.DataFrame) -> pl.DataFrame:
         lazy = frame.lazy()
         for stage in self.steps:
             lazy = lazy.with_columns(**stage)
-        return (lazy.with_columns(**self.conditions).with_columns(**self.verdict)
+        return (lazy.with_columns(**self.conditions).with_columns(**self.waits)
+                .with_columns(**self.verdict)
                 .select(*self.carried, *self.verdict, _POSSIBLE).collect())
 
     def expand(self, frame: pl.DataFrame) -> pl.DataFrame:
@@ -75,6 +85,24 @@ class _Search:
                 parts.append(part.select(self.carried).with_columns(d.choices().alias(d.name))
                              .explode(d.name).with_columns(pl.col(OPEN) - (1 << k)))
         return pl.concat(parts) if parts else frame.select(self.carried)
+
+    def combinations(self, frame: pl.DataFrame) -> int:
+        """How many rows choosing every open fact of every row at once would give."""
+        counts = [pl.when(_opened(k)).then(d.choices().list.len()).otherwise(1)
+                  .cast(pl.Int64) for k, d in enumerate(self.dimensions)]
+        total = frame.select(pl.reduce(lambda a, b: a * b, counts).sum()).item()
+        return int(total or 0)
+
+    def expand_all(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """Each row once per combination of its open facts (every fact chosen)."""
+        frame = frame.select(self.carried)
+        for k, d in enumerate(self.dimensions):
+            opened = _opened(k)
+            if frame.select(opened.any()).item():
+                frame = (frame.with_columns(pl.when(opened).then(d.choices())
+                                            .otherwise(pl.concat_list(d.name)).alias(d.name))
+                         .explode(d.name))
+        return frame.with_columns(pl.lit(0, pl.UInt32).alias(OPEN))
 
 
 def _search(pack: Pack, plan: CohortPlan) -> _Search:
@@ -101,15 +129,21 @@ def _search(pack: Pack, plan: CohortPlan) -> _Search:
                                 compile_unsettled(possible, _flag_of(flags)))},
              *_scores(names, flags)]
     conditions: dict[str, pl.Expr] = dict(plan.compiled.category.conditions())
+    waits: dict[str, str] = {}
     for rule in rules:
         flag = compile_unsettled(parse(rule.when), _flag_of(flags))
         if flag is not None:
             conditions[UNSETTLED + rule.id] = flag
-            flags[condition_column(rule.id)] = pl.col(UNSETTLED + rule.id)
-    category, split = _decided(plan, flags, found)
+            waits[condition_column(rule.id)] = WAITS + rule.id
+    # a rule's wait is computed once, where its flag is read (not once per place the hit
+    # policy reads the rule: its node reads a rule up to once per earlier rule)
+    waiting = {waits[condition_column(r.id)]: _blame(parse(r.when), _flag_of(flags), found, {})
+               for r in rules if condition_column(r.id) in waits}
+    flags.update({c: pl.col(UNSETTLED + c.removeprefix(CONDITION_PREFIX)) for c in waits})
+    category, split = _decided(plan, flags, found, waits)
     verdict = {_CATEGORY: category,
                _SPLIT: pl.coalesce(split, _first_open(nodes.columns(possible), found))}
-    cached = _Search(found, carried, tuple(steps), conditions, verdict)
+    cached = _Search(found, carried, tuple(steps), conditions, waiting, verdict)
     pack._cache["cohort_search"] = cached
     return cached
 
@@ -135,8 +169,8 @@ def _scores(names: frozenset[str], flags: dict[str, pl.Expr]) -> list[dict[str, 
     return out
 
 
-def _decided(plan: CohortPlan, flags: dict[str, pl.Expr],
-             found: tuple[Dimension, ...]) -> tuple[pl.Expr, pl.Expr]:
+def _decided(plan: CohortPlan, flags: dict[str, pl.Expr], found: tuple[Dimension, ...],
+             waits: dict[str, str]) -> tuple[pl.Expr, pl.Expr]:
     """The pack's own hit policy (`hit_policy.decision_code_node`, which every backend
     compiles) on a partial row: the category's index, `_UNSETTLED_CATEGORY` while the
     values not chosen yet may change it, `_NO_CATEGORY` when it is unknown or no rule
@@ -152,9 +186,8 @@ def _decided(plan: CohortPlan, flags: dict[str, pl.Expr],
                .fill_null(_NO_CATEGORY))
     if flag is None:
         return settled, pl.lit(None, pl.Int64)
-    rules = {condition_column(r.id): parse(r.when) for r in compiled.table.rules}
     return (pl.when(flag).then(_UNSETTLED_CATEGORY).otherwise(settled).cast(pl.Int8),
-            pl.when(flag).then(_blame(node, _flag_of(flags), found, rules)))
+            pl.when(flag).then(_blame(node, _flag_of(flags), found, waits)))
 
 
 def _flag_of(flags: dict[str, pl.Expr]) -> Any:
@@ -175,26 +208,26 @@ def _state(value: pl.Expr, flag: Flag) -> pl.Expr:
 
 
 def _blame(node: nodes.Node, flag_of: Any, found: tuple[Dimension, ...],
-           named: dict[str, nodes.Node]) -> pl.Expr:
+           waits: dict[str, str]) -> pl.Expr:
     """The dimension an unsettled expression waits for, followed down through its AND,
-    OR, NOT, IS NULL and CASE parts that are not settled, and into the conditions of the
-    rules (`named`) that the hit policy reads (as `livertx.engine.search` splits)."""
-    if isinstance(node, nodes.Column) and node.name in named:
-        return _blame(named[node.name], flag_of, found, named)
+    OR, NOT, IS NULL and CASE parts that are not settled (as `livertx.engine.search`
+    splits); for a rule's condition column, the column that says what it waits for."""
+    if isinstance(node, nodes.Column) and node.name in waits:
+        return pl.col(waits[node.name])
     if isinstance(node, (nodes.And, nodes.Or, nodes.Not, nodes.IsNull)):
         parts = [(compile_unsettled(c, flag_of), c) for c in nodes.children(node)]
-        waits: list[pl.Expr] = [pl.when(f).then(_blame(c, flag_of, found, named))
+        inner: list[pl.Expr] = [pl.when(f).then(_blame(c, flag_of, found, waits))
                                 for f, c in parts if f is not None]
-        return pl.coalesce(waits or [pl.lit(None, pl.Int64)])
+        return pl.coalesce(inner or [pl.lit(None, pl.Int64)])
     if isinstance(node, nodes.Case):
         chain: Any = pl
         for condition, value in node.whens:
             held = compile_unsettled(condition, flag_of)
             if held is not None:
-                chain = chain.when(held).then(_blame(condition, flag_of, found, named))
+                chain = chain.when(held).then(_blame(condition, flag_of, found, waits))
             chain = chain.when(compile_polars(condition)).then(
-                _blame(value, flag_of, found, named))
-        return chain.otherwise(_blame(node.otherwise, flag_of, found, named))  # type: ignore[no-any-return]
+                _blame(value, flag_of, found, waits))
+        return chain.otherwise(_blame(node.otherwise, flag_of, found, waits))  # type: ignore[no-any-return]
     facts = set().union(*(_facts_of(c) for c in nodes.columns(node)))
     return _first_open(facts, found, fallback=False)
 
@@ -232,6 +265,8 @@ def search_candidates(start: pl.DataFrame, plan: CohortPlan, pack: Pack) -> pl.D
     keys, frame = _distinct_rows(start, search)
     reached = []
     while frame.height:
+        if search.combinations(frame) <= EXPLORE_LIMIT:  # one last level is cheaper
+            frame = search.expand_all(frame)
         assessed = search.evaluate(frame)
         possible, category = pl.col(_POSSIBLE), pl.col(_CATEGORY)
         done = (possible == 1) & (category >= 0)
