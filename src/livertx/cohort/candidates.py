@@ -1,12 +1,10 @@
 """Category candidates for the open rows of a cohort, computed once per distinct key.
 
-An open row's candidates depend only on its key (see `plan.KeyPart`), so the distinct
-keys are enumerated together in one table: each unknown fact behind the category table is
-tried at the values `livertx.engine.rows.probe_values` gives, Child-Pugh at the
-classes the known labs allow, contradictions are dropped, and the category table is
-evaluated once over all combinations. This is the batch, enumerating form of
-`livertx.engine.search.category_candidates` (ids only); the differential test checks
-that both give the same ids.
+An open row's candidates depend only on its key (see `plan.KeyPart`), so each distinct
+key is decoded into one representative row and the keys are searched together
+(`livertx.cohort.search`, the batch form of `livertx.engine.search.category_candidates`,
+ids only); the differential tests check that both give the same ids, and
+`tests/test_cohort_candidates.py` that the search gives what trying every combination gives.
 """
 
 from __future__ import annotations
@@ -14,27 +12,10 @@ from __future__ import annotations
 import polars as pl
 
 from livertx.cohort.plan import CANDIDATE_MASK, CANDIDATES, KEY, CohortPlan, KeyPart
-from livertx.compiler.parse import parse
-from livertx.compiler.polars import compile_polars
-from livertx.engine.conditions import (
-    DERIVED_INPUTS,
-    columns_of,
-    direct_child_pugh_labs,
-    facts_behind,
-    uses_child_pugh_class,
-)
-from livertx.engine.frames import evaluate_category
-from livertx.engine.rows import POSSIBLE, candidate_thresholds, probe_values
+from livertx.cohort.search import search_candidates
 from livertx.frame import COLUMN_SCHEMA
 from livertx.knowledge.pack import Pack
 from livertx.vocabulary import FIELD_BY_NAME
-
-_CLASSES = ("A", "B", "C")
-
-
-def _possible() -> pl.Expr:
-    """`livertx.engine.rows.POSSIBLE`: drop rejected contradictions."""
-    return compile_polars(parse(POSSIBLE))
 
 
 def representatives(keys: pl.Series, plan: CohortPlan) -> pl.DataFrame:
@@ -90,38 +71,7 @@ def candidates_for_keys(keys: pl.Series, plan: CohortPlan, pack: Pack) -> pl.Dat
     if keys.is_empty():
         return pl.DataFrame(schema={KEY: pl.Int64, CANDIDATES: pl.List(pl.String),
                                     CANDIDATE_MASK: pl.UInt16})
-    rules = pack.category_table.rules
-    columns = frozenset().union(*(columns_of(r.when) for r in rules))
-    thresholds = candidate_thresholds(pack)
-    frame = representatives(keys.unique(), plan).lazy()
-    if uses_child_pugh_class(columns):  # the tried class stands in for undecided labs
-        classes = pl.lit(pl.Series([list(_CLASSES)]))
-        tried = classes.list.slice(pl.col("_lo"), pl.col("_hi") - pl.col("_lo") + 1)
-        frame = frame.with_columns(
-            child_pugh_class=pl.when("_open_cp").then(tried)
-            .otherwise(pl.concat_list(pl.col("child_pugh_class")))).explode("child_pugh_class")
-    direct = direct_child_pugh_labs(columns)
-    for fact in sorted(facts_behind(columns)):
-        if fact in DERIVED_INPUTS["cp_class"] and fact not in direct:
-            continue
-        dtype = COLUMN_SCHEMA[fact]
-        probes = pl.lit(pl.Series([probe_values(fact, thresholds.get(fact, set()))],
-                                  dtype=pl.List(dtype)))
-        frame = frame.with_columns(
-            pl.when(pl.col(fact).is_null()).then(probes)
-            .otherwise(pl.concat_list(pl.col(fact))).alias(fact)).explode(fact)
-    frame = frame.filter(_possible()).drop("_open_cp", "_lo", "_hi")
-    order = {category: i for i, category in enumerate(plan.categories)}
-    reached = (evaluate_category(frame, pack).select(KEY, "category")
-               .filter(pl.col("category").is_not_null()).unique()
-               .with_columns(_order=pl.col("category").replace_strict(order, return_dtype=pl.Int8),
-                             _bit=pl.col("category").replace_strict(
-                                 {c: 1 << i for c, i in order.items()}, return_dtype=pl.UInt16))
-               .sort(KEY, "_order")
-               .group_by(KEY, maintain_order=True).agg(
-                   pl.col("category").alias(CANDIDATES),
-                   pl.col("_bit").sum().cast(pl.UInt16).alias(CANDIDATE_MASK)))
-    return reached.collect()
+    return search_candidates(representatives(keys.unique(), plan), plan, pack)
 
 
 __all__ = ["candidates_for_keys", "representatives"]

@@ -294,7 +294,7 @@ def finish(frame: pl.LazyFrame, plan: CohortPlan, columns: list[str]) -> pl.Lazy
         pl.when(valid).then(pl.col("category")).alias("category"),
         pl.when(valid).then(pl.col("category_rule")).alias("category_rule"),
         pl.when(valid & pl.col("category").is_null())
-        .then(pl.lit(_candidate_lists(plan.categories)).gather(pl.col(CANDIDATE_MASK)))
+        .then(pl.lit(candidate_lists(plan.categories)).gather(pl.col(CANDIDATE_MASK)))
         .alias(CANDIDATES),
         *[pl.when(valid).then(pl.col(c)).alias(c) for c in assessed
           if c not in DERIVED_COLUMNS and c not in ("category", "category_rule")],
@@ -303,7 +303,7 @@ def finish(frame: pl.LazyFrame, plan: CohortPlan, columns: list[str]) -> pl.Lazy
 
 
 @functools.cache
-def _candidate_lists(categories: tuple[str, ...]) -> pl.Series:
+def candidate_lists(categories: tuple[str, ...]) -> pl.Series:
     """The candidate list of every mask (null for none), indexed by the mask."""
     lists = [[c for j, c in enumerate(categories) if mask >> j & 1] or None
              for mask in range(1 << len(categories))]

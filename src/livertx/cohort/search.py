@@ -1,0 +1,309 @@
+"""The candidate categories of many open keys at once, by a search over partial choices.
+
+The batch form of `livertx.engine.search`: one frame row per partial choice of the unknown
+facts of a key, every key together, one level of the search per Polars query. A row
+starts with every unknown fact not chosen; the contradiction check (`rows.POSSIBLE`) and
+the category table (hit policy "first") are evaluated with a flag per value that says it
+is not settled yet (`livertx.compiler.unsettled`). Then:
+- a row whose check is settled but not true, or whose category is settled as none, is
+  dropped: no completion of it is a candidate;
+- a row whose check is true and whose category is settled reaches that category (every
+  completion of it does), without choosing the rest;
+- any other row is split: on a fact the first unsettled rule of the table waits for
+  (followed down through its unsettled AND, OR, NOT and CASE parts, as the single-patient
+  search does), or, once the category is settled and only the check waits, on a fact the
+  check reads; among several, the one with the fewest values. Each child takes one of the
+  values `livertx.cohort.probes` tries for that fact.
+Keys whose rows are alike once their known values are taken as the tried value they behave
+as are searched once. The cohort keeps only the candidate ids, so that is all the search
+records (no "requires"): exactly the categories the enumeration of every combination
+reaches (`tests/test_cohort_candidates.py` checks it, every column, on generated cohorts of
+both packs).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from livertx.cohort.plan import CANDIDATE_MASK, CANDIDATES, KEY, CohortPlan
+from livertx.cohort.polars_engine import candidate_lists
+from livertx.cohort.probes import CLASS, Dimension, dimensions
+from livertx.compiler import nodes
+from livertx.compiler.parse import parse
+from livertx.compiler.polars import compile_polars
+from livertx.compiler.unsettled import Flag, compile_unsettled
+from livertx.engine.hit_policy import (
+    CONDITION_PREFIX,
+    condition_column,
+    decision_code_node,
+    decision_values,
+)
+from livertx.engine.rows import POSSIBLE, category_columns
+from livertx.frame import COLUMN_SCHEMA
+from livertx.knowledge.pack import Pack
+from livertx.scores import library, stages
+
+EXPLORE_LIMIT = 100_000  # rows up to which every open fact is chosen at once: each level
+# costs a query plan (tens of milliseconds), as much as evaluating tens of thousands of rows
+OPEN = "_open"  # the facts this row has not chosen yet, a bit per dimension
+UNSETTLED = "_unsettled|"  # a derived value or a rule's condition not settled yet
+WAITS = "_waits|"  # the dimension a rule's unsettled condition waits for
+_CATEGORY, _POSSIBLE, _SPLIT, _FOUND, _ID = "_category", "_possible", "_split", "_found", "_row"
+_UNSETTLED_CATEGORY, _NO_CATEGORY = -1, -2  # `_category` besides a category's index
+
+
+@dataclass(frozen=True, eq=False)
+class _Search:
+    """What one level of the search computes, built once per pack."""
+
+    dimensions: tuple[Dimension, ...]
+    carried: tuple[str, ...]  # the columns a row keeps from level to level
+    steps: tuple[dict[str, pl.Expr], ...]  # the check, then per level of the scores
+    conditions: dict[str, pl.Expr]  # the category table's conditions and their flags
+    waits: dict[str, pl.Expr]  # per unsettled condition, the dimension it waits for
+    verdict: dict[str, pl.Expr]  # `_category` and `_split`
+
+    def evaluate(self, frame: pl.DataFrame) -> pl.DataFrame:
+        lazy = frame.lazy()
+        for stage in self.steps:
+            lazy = lazy.with_columns(**stage)
+        return (lazy.with_columns(**self.conditions).with_columns(**self.waits)
+                .with_columns(**self.verdict)
+                .select(*self.carried, *self.verdict, _POSSIBLE).collect())
+
+    def expand(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """Each row once per value of the fact it is split on (the rows split on one fact
+        together: one explode of one column)."""
+        parts = []
+        for k, d in enumerate(self.dimensions):
+            part = frame.filter(pl.col(_SPLIT) == k)
+            if part.height:
+                parts.append(part.select(self.carried).with_columns(d.choices().alias(d.name))
+                             .explode(d.name).with_columns(pl.col(OPEN) - (1 << k)))
+        return pl.concat(parts) if parts else frame.select(self.carried)
+
+    def combinations(self, frame: pl.DataFrame) -> int:
+        """How many rows choosing every open fact of every row at once would give."""
+        counts = [pl.when(_opened(k)).then(d.choices().list.len()).otherwise(1)
+                  .cast(pl.Int64) for k, d in enumerate(self.dimensions)]
+        total = frame.select(pl.reduce(lambda a, b: a * b, counts).sum()).item()
+        return int(total or 0)
+
+    def expand_all(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """Each row once per combination of its open facts (every fact chosen)."""
+        frame = frame.select(self.carried)
+        for k, d in enumerate(self.dimensions):
+            opened = _opened(k)
+            if frame.select(opened.any()).item():
+                frame = (frame.with_columns(pl.when(opened).then(d.choices())
+                                            .otherwise(pl.concat_list(d.name)).alias(d.name))
+                         .explode(d.name))
+        return frame.with_columns(pl.lit(0, pl.UInt32).alias(OPEN))
+
+
+def _search(pack: Pack, plan: CohortPlan) -> _Search:
+    """The search's expressions for a pack (cached on the pack)."""
+    cached: _Search | None = pack._cache.get("cohort_search")
+    if cached is not None:
+        return cached
+    names = category_columns(pack)
+    possible = parse(POSSIBLE)
+    rules = plan.compiled.category.table.rules
+    scores = library.steps_for(names)
+    found = dimensions(pack, [possible, *(parse(r.when) for r in rules),
+                              *(o.node for o in scores)])
+    read = names | nodes.columns(possible) | {c for o in scores for c in nodes.columns(o.node)}
+    # a column the key leaves out is unknown in every row: a constant, not carried
+    kept = {p.name for p in plan.key_parts} | {d.name for d in found}
+    carried = (KEY, "_lo", "_hi", OPEN, *(c for c in COLUMN_SCHEMA if c in read and c in kept))
+    absent = {c: pl.lit(None, t) for c, t in COLUMN_SCHEMA.items() if c in read and c not in kept}
+    opened = {f"{OPEN}|{d.name}": _opened(k) for k, d in enumerate(found)}
+    flags: dict[str, pl.Expr] = {d.name: pl.col(f"{OPEN}|{d.name}") for d in found}
+    # the check reads the facts as chosen, before the implications replace them
+    steps = [{**absent, **opened},
+             {_POSSIBLE: _state(compile_polars(possible),
+                                compile_unsettled(possible, _flag_of(flags)))},
+             *_scores(names, flags)]
+    conditions: dict[str, pl.Expr] = dict(plan.compiled.category.conditions())
+    waits: dict[str, str] = {}
+    for rule in rules:
+        flag = compile_unsettled(parse(rule.when), _flag_of(flags))
+        if flag is not None:
+            conditions[UNSETTLED + rule.id] = flag
+            waits[condition_column(rule.id)] = WAITS + rule.id
+    # a rule's wait is computed once, where its flag is read (not once per place the hit
+    # policy reads the rule: its node reads a rule up to once per earlier rule)
+    waiting = {waits[condition_column(r.id)]: _blame(parse(r.when), _flag_of(flags), found, {})
+               for r in rules if condition_column(r.id) in waits}
+    flags.update({c: pl.col(UNSETTLED + c.removeprefix(CONDITION_PREFIX)) for c in waits})
+    category, split = _decided(plan, flags, found, waits)
+    verdict = {_CATEGORY: category,
+               _SPLIT: pl.coalesce(split, _first_open(nodes.columns(possible), found))}
+    cached = _Search(found, carried, tuple(steps), conditions, waiting, verdict)
+    pack._cache["cohort_search"] = cached
+    return cached
+
+
+def _scores(names: frozenset[str], flags: dict[str, pl.Expr]) -> list[dict[str, pl.Expr]]:
+    """The score steps the category reads, level by level: first their flags (they read
+    the level before), then their values (which may replace a field they imply). `flags`
+    is updated to name the flag column of every value that may be unsettled."""
+    out: list[dict[str, pl.Expr]] = []
+    by_name = {o.name: o for o in library.steps()}
+    for values in stages(names):
+        unsettled = {}
+        for name in values:
+            flag = compile_unsettled(by_name[name].node, _flag_of(flags))
+            if flag is not None:
+                unsettled[UNSETTLED + name] = flag
+        out += [unsettled, values]
+        for name in values:
+            if UNSETTLED + name in unsettled:
+                flags[name] = pl.col(UNSETTLED + name)
+            else:
+                flags.pop(name, None)
+    return out
+
+
+def _decided(plan: CohortPlan, flags: dict[str, pl.Expr], found: tuple[Dimension, ...],
+             waits: dict[str, str]) -> tuple[pl.Expr, pl.Expr]:
+    """The pack's own hit policy (`hit_policy.decision_code_node`, which every backend
+    compiles) on a partial row: the category's index, `_UNSETTLED_CATEGORY` while the
+    values not chosen yet may change it, `_NO_CATEGORY` when it is unknown or no rule
+    holds; and, while it is not settled, the dimension to split on (the one it waits for)."""
+    compiled = plan.compiled.category
+    node = decision_code_node(compiled.table)
+    flag = compile_unsettled(node, _flag_of(flags))
+    outcomes, _ = decision_values(compiled.table)
+    index = {c: i for i, c in enumerate(plan.categories)}
+    codes = {code: index[o] for code, o in enumerate(outcomes) if o is not None}
+    settled = (compiled.decision.replace_strict(codes, default=_NO_CATEGORY,
+                                                return_dtype=pl.Int8)
+               .fill_null(_NO_CATEGORY))
+    if flag is None:
+        return settled, pl.lit(None, pl.Int64)
+    return (pl.when(flag).then(_UNSETTLED_CATEGORY).otherwise(settled).cast(pl.Int8),
+            pl.when(flag).then(_blame(node, _flag_of(flags), found, waits)))
+
+
+def _flag_of(flags: dict[str, pl.Expr]) -> Any:
+    return flags.get
+
+
+def _opened(k: int) -> pl.Expr:
+    """Whether the row has not chosen dimension `k` yet."""
+    return (pl.col(OPEN) & (1 << k)) != 0
+
+
+def _state(value: pl.Expr, flag: Flag) -> pl.Expr:
+    """1: settled true, 0: settled otherwise, -1: not settled."""
+    held = pl.when(value.fill_null(False)).then(1).otherwise(0)
+    if flag is not None:
+        held = pl.when(flag).then(-1).otherwise(held)
+    return held.cast(pl.Int8)
+
+
+def _blame(node: nodes.Node, flag_of: Any, found: tuple[Dimension, ...],
+           waits: dict[str, str]) -> pl.Expr:
+    """The dimension an unsettled expression waits for, followed down through its AND,
+    OR, NOT, IS NULL and CASE parts that are not settled (as `livertx.engine.search`
+    splits); for a rule's condition column, the column that says what it waits for."""
+    if isinstance(node, nodes.Column) and node.name in waits:
+        return pl.col(waits[node.name])
+    if isinstance(node, (nodes.And, nodes.Or, nodes.Not, nodes.IsNull)):
+        parts = [(compile_unsettled(c, flag_of), c) for c in nodes.children(node)]
+        inner: list[pl.Expr] = [pl.when(f).then(_blame(c, flag_of, found, waits))
+                                for f, c in parts if f is not None]
+        return pl.coalesce(inner or [pl.lit(None, pl.Int64)])
+    if isinstance(node, nodes.Case):
+        chain: Any = pl
+        for condition, value in node.whens:
+            held = compile_unsettled(condition, flag_of)
+            if held is not None:
+                chain = chain.when(held).then(_blame(condition, flag_of, found, waits))
+            chain = chain.when(compile_polars(condition)).then(
+                _blame(value, flag_of, found, waits))
+        return chain.otherwise(_blame(node.otherwise, flag_of, found, waits))  # type: ignore[no-any-return]
+    facts = set().union(*(_facts_of(c) for c in nodes.columns(node)))
+    return _first_open(facts, found, fallback=False)
+
+
+def _facts_of(column: str) -> frozenset[str]:
+    """The vocabulary fields a column is computed from, through implications too."""
+    out, todo = {column}, [column]
+    while todo:
+        for name in library.inputs_of().get(todo.pop(), ()):
+            if name not in out:
+                out.add(name)
+                todo += [name] if name in library.implied_fields() else []
+    return frozenset(out)
+
+
+def _first_open(facts: Iterable[str], found: tuple[Dimension, ...], *,
+                fallback: bool = True) -> pl.Expr:
+    """The dimension to split on: the first (`dimensions` puts those with the fewest values
+    first) among `facts` not chosen yet, or, with `fallback`, of any; null if none."""
+    named = set(facts)
+    mask = pl.lit(sum(1 << k for k, d in enumerate(found) if d.name in named), pl.UInt32)
+    first = _lowest(pl.col(OPEN) & mask)
+    return pl.coalesce(first, _lowest(pl.col(OPEN))) if fallback else first
+
+
+def _lowest(bits: pl.Expr) -> pl.Expr:
+    """The index of the lowest bit set (null when none is)."""
+    return pl.when(bits != 0).then(bits.bitwise_trailing_zeros().cast(pl.Int64))
+
+
+def search_candidates(start: pl.DataFrame, plan: CohortPlan, pack: Pack) -> pl.DataFrame:
+    """`KEY` -> the candidate ids (`CANDIDATES`, table order) and `CANDIDATE_MASK`, from
+    one representative row per key (`livertx.cohort.candidates.representatives`)."""
+    search = _search(pack, plan)
+    keys, frame = _distinct_rows(start, search)
+    reached = []
+    while frame.height:
+        if search.combinations(frame) <= EXPLORE_LIMIT:  # one last level is cheaper
+            frame = search.expand_all(frame)
+        assessed = search.evaluate(frame)
+        possible, category = pl.col(_POSSIBLE), pl.col(_CATEGORY)
+        done = (possible == 1) & (category >= 0)
+        dropped = (possible == 0) | (category == _NO_CATEGORY)
+        reached.append(assessed.filter(done).select(KEY, category))
+        frame = assessed.filter(~done & ~dropped)
+        if frame[_SPLIT].null_count():
+            raise AssertionError("an unsettled row with every fact chosen")  # pragma: no cover
+        frame = search.expand(frame)
+    bits = pl.Series([1 << i for i in range(len(plan.categories))], dtype=pl.UInt16)
+    found = (pl.concat(reached).unique().group_by(KEY)
+             .agg(pl.lit(bits).gather(pl.col(_CATEGORY)).sum().cast(pl.UInt16).alias(_FOUND)))
+    lists = candidate_lists(plan.categories)
+    return (keys.join(found.rename({KEY: _ID}), on=_ID).sort(KEY)
+            .select(KEY, pl.lit(lists).gather(pl.col(_FOUND)).alias(CANDIDATES),
+                    pl.col(_FOUND).alias(CANDIDATE_MASK)))
+
+
+def _distinct_rows(start: pl.DataFrame, search: _Search) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The rows to search, one per distinct row once known values are taken as the tried
+    value they are alike to (`probes.Dimension.canonical`), with the row (`_row`) each key
+    stands for; the search runs with `_row` in the key's place."""
+    tries_class = any(d.name == CLASS for d in search.dimensions)
+    open_cp = pl.col("_open_cp") if tries_class else pl.lit(False)
+    rows = start.with_columns(
+        *(d.canonical() for d in search.dimensions if d.name != CLASS),
+        pl.sum_horizontal(
+            (pl.col("_open_cp") if d.name == CLASS else pl.col(d.name).is_null())
+            .cast(pl.UInt32) * (1 << k) for k, d in enumerate(search.dimensions))
+        .cast(pl.UInt32).alias(OPEN),
+        pl.when(open_cp).then("_lo").alias("_lo"), pl.when(open_cp).then("_hi").alias("_hi"),
+    ).select(search.carried)
+    values = [c for c in search.carried if c != KEY]
+    distinct = (rows.group_by(values).agg(pl.col(KEY).alias(_ID))
+                .with_row_index(KEY).with_columns(pl.col(KEY).cast(pl.Int64)))
+    keys = distinct.select(pl.col(_ID).alias(KEY), pl.col(KEY).alias(_ID)).explode(KEY)
+    return keys, distinct.select(search.carried)
+
+
+__all__ = ["search_candidates"]
