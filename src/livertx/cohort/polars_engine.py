@@ -135,9 +135,15 @@ def _error_text(messages: list[pl.Expr], rows: pl.Series) -> pl.Series:
 def with_outcomes(frame: pl.LazyFrame, plan: CohortPlan,
                   tables: tuple[CompiledTable, ...]) -> pl.LazyFrame:
     """The tables' outcome and rule columns (as `Enum`s), from their decision codes."""
-    decoded = [e for t in tables for e in t.decoded(pl.Enum(plan.outcomes(t)),
-                                                    pl.Enum(plan.rule_ids(t)))]
-    return frame.with_columns(t.decision for t in tables).with_columns(decoded)
+    return (frame.with_columns(t.decision for t in tables)
+            .with_columns(decoded_outcomes(plan, tables)))
+
+
+def decoded_outcomes(plan: CohortPlan, tables: tuple[CompiledTable, ...]) -> list[pl.Expr]:
+    """The tables' outcome and rule columns (as `Enum`s), read by their decision codes
+    (`UInt16` columns, computed here or by the DuckDB engine's SQL)."""
+    return [e for t in tables for e in t.decoded(pl.Enum(plan.outcomes(t)),
+                                                 pl.Enum(plan.rule_ids(t)))]
 
 
 def missing_expression(plan: CohortPlan) -> pl.Expr:

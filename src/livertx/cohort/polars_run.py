@@ -54,45 +54,60 @@ def run_polars(source: io.Source, temporary: Path, out_format: str, plan: Cohort
     needed = [ORIGINAL + c for c in columns] + [
         c for c in plan.output_columns if c not in (ERROR, CANDIDATES, MISSING)] + [
         *VOCABULARY, *(decision_column(t.column) for t in plan.tables), KEY, CHECKS, ERROR]
-    lookup = _Candidates(plan, pack)
-    clock = _Clock()
-    done = 0
+
+    def assess(batch: pl.DataFrame) -> pl.DataFrame:
+        return (assess_options(assess_category(normalise(batch.lazy(), columns), plan), plan)
+                .select(needed).collect(engine="streaming"))
+
     try:
-        # The writer thread appends one slice while the next is assessed (Parquet and CSV
-        # writing release the GIL); at most one slice waits, so memory stays bounded.
-        with _writer(temporary, out_format) as write, ThreadPoolExecutor(1) as background:
-            pending: Future[None] | None = None
-            for batch in clock.timed("read", _slices(source)):
-                step(f"assessing and writing rows {done + 1:,} to {done + batch.height:,}")
-                with clock("assess"):
-                    assessed = (assess_options(assess_category(
-                        normalise(batch.lazy(), columns), plan), plan)
-                        .select(needed).collect(engine="streaming"))
-                with clock("candidates"):
-                    candidates = lookup.update(assessed)
-                with clock("agree"):
-                    agreed = agree_over_candidates(
-                        with_candidates(assessed.lazy(), candidates).collect(), plan)
-                with clock("finish"):
-                    output = finish(agreed.lazy(), plan, columns).collect()
-                with clock("write"):
-                    if pending is not None:
-                        pending.result()
-                    pending = background.submit(write, output)
-                done += batch.height
+        result.timings.update(assess_and_write(_slices(source), assess, temporary, out_format,
+                                               plan, pack, columns, step))
+    except pl.exceptions.PolarsError as exc:
+        raise CohortError(f"input {source.path}: {_first_line(exc)}") from None
+
+
+def assess_and_write(batches: Iterator[pl.DataFrame],
+                     assess: Callable[[pl.DataFrame], pl.DataFrame], temporary: Path,
+                     out_format: str, plan: CohortPlan, pack: Pack, columns: list[str],
+                     step: Callable[[str], None], read: str = "read") -> dict[str, float]:
+    """Each batch assessed (`assess`: to the columns `assess_rows` reads), given the
+    candidates of its open keys, agreed, finished and appended to the output; the
+    seconds per phase (`read` names the phase that yields the batches). Shared by the
+    Polars engine and the DuckDB engine (whose batches come assessed by its SQL)."""
+    lookup = _Candidates(plan, pack)
+    clock = _Clock(read)
+    done = 0
+    # The writer thread appends one slice while the next is assessed (Parquet and CSV
+    # writing release the GIL); at most one slice waits, so memory stays bounded.
+    with _writer(temporary, out_format) as write, ThreadPoolExecutor(1) as background:
+        pending: Future[None] | None = None
+        for batch in clock.timed(read, batches):
+            step(f"assessing and writing rows {done + 1:,} to {done + batch.height:,}")
+            with clock("assess"):
+                assessed = assess(batch)
+            with clock("candidates"):
+                candidates = lookup.update(assessed)
+            with clock("agree"):
+                agreed = agree_over_candidates(
+                    with_candidates(assessed.lazy(), candidates).collect(), plan)
+            with clock("finish"):
+                output = finish(agreed.lazy(), plan, columns).collect()
             with clock("write"):
                 if pending is not None:
                     pending.result()
-    except pl.exceptions.PolarsError as exc:
-        raise CohortError(f"input {source.path}: {_first_line(exc)}") from None
-    result.timings.update(clock.seconds)
+                pending = background.submit(write, output)
+            done += batch.height
+        with clock("write"):
+            if pending is not None:
+                pending.result()
+    return clock.seconds
 
 
 class _Clock:
     """Seconds spent per phase, summed over the slices (`result.timings`)."""
 
-    def __init__(self) -> None:
-        self.seconds = {"read": 0.0, "assess": 0.0, "candidates": 0.0, "agree": 0.0,
+    def __init__(self, read: str = "read") -> None:
+        self.seconds = {read: 0.0, "assess": 0.0, "candidates": 0.0, "agree": 0.0,
                         "finish": 0.0, "write": 0.0}
 
     @contextlib.contextmanager

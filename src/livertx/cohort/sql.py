@@ -17,10 +17,8 @@ from dataclasses import dataclass
 
 from livertx.cohort import checks
 from livertx.cohort.plan import (
-    CANDIDATES,
     ERROR,
     KEY,
-    MISSING,
     CohortPlan,
     KeyPart,
 )
@@ -147,13 +145,18 @@ def _conditions(table: CompiledTable) -> dict[str, str]:
 
 
 def _outcomes(table: CompiledTable, codes: bool) -> dict[str, str]:
-    """The hit policy (`livertx.engine.hit_policy`) compiled by the SQL backend; with
-    `codes`, the decision code too (the DuckDB engine's rows go on to Polars' `missing`)."""
-    out = {table.column: compile_sql(outcome_node(table.table)),
-           table.rule_column: compile_sql(outcome_node(table.table, deciding_rule=True))}
+    """The hit policy (`livertx.engine.hit_policy`) compiled by the SQL backend: the
+    outcome and the deciding rule as text; with `codes`, only the decision code (the
+    DuckDB engine reads the outcome and the rule by it in Polars, as the Polars engine
+    does: one CASE of integers instead of two of text), and the category as text, which
+    the option tables read."""
     if codes:
-        out[decision_column(table.column)] = compile_sql(decision_code_node(table.table))
-    return out
+        out = {decision_column(table.column): compile_sql(decision_code_node(table.table))}
+        if table.table.output == "category":
+            out[table.column] = compile_sql(outcome_node(table.table))
+        return out
+    return {table.column: compile_sql(outcome_node(table.table)),
+            table.rule_column: compile_sql(outcome_node(table.table, deciding_rule=True))}
 
 
 def decision_steps(query: Query, plan: CohortPlan, *, options: bool = True,
@@ -167,7 +170,8 @@ def decision_steps(query: Query, plan: CohortPlan, *, options: bool = True,
 
 
 def option_steps(query: Query, plan: CohortPlan, codes: bool = False) -> None:
-    """Every option table's conditions, then its fit and deciding rule."""
+    """Every option table's conditions, then its fit and deciding rule (or, with `codes`,
+    its decision code)."""
     rest = plan.tables[1:]
     conditions: dict[str, str] = {}
     for table in rest:
@@ -215,17 +219,10 @@ def _base(source: str, columns: list[str]) -> Query:
     return query
 
 
-def keys_query(plan: CohortPlan, source: str, columns: list[str]) -> str:
-    """The distinct candidate keys of the valid open rows."""
-    query = _base(source, columns)
-    decision_steps(query, plan, options=False)
-    return query.sql(f"SELECT DISTINCT {key_sql(plan)} AS {KEY} FROM s{len(query.ctes) - 1} "
-                     f"WHERE category IS NULL AND {ERROR} IS NULL")
-
-
 def cohort_query(plan: CohortPlan, source: str, columns: list[str]) -> str:
-    """Every row, as the Polars engine's `assess_rows` reads it: the input's columns under
-    `polars_engine.ORIGINAL`, the vocabulary, derived values, decisions with their codes,
+    """Every row, as the Polars engine's `assess_rows` reads it once the outcomes are
+    read from their codes (`polars_engine.decoded_outcomes`): the input's columns under
+    `polars_engine.ORIGINAL`, the vocabulary, derived values, each table's decision code,
     the candidate key, the row-check flag and `error`. The candidates of the key, the fits
     they agree on and `missing` are added by the same code as in the Polars engine
     (`sql_run`). Projections only (no join, no window): DuckDB keeps the input's order."""
@@ -238,12 +235,12 @@ def cohort_query(plan: CohortPlan, source: str, columns: list[str]) -> str:
     last = f"s{len(query.ctes) - 1}"
     select = [f"q.{_orig(c)} AS {quote(POLARS_ORIGINAL + c)}" for c in columns]
     select += [f"q.{quote(s.name)}" for s in FIELDS]
-    select += [f"q.{quote(name)}" for name in plan.output_columns
-               if name not in (ERROR, CANDIDATES, MISSING)]
-    select += [f"q.{quote(decision_column(t.column))}" for t in plan.tables]
+    select += [f"q.{quote(name)}" for name in DERIVED_COLUMNS]
+    select += [f"CAST(q.{quote(decision_column(t.column))} AS USMALLINT) AS "
+               f"{quote(decision_column(t.column))}" for t in plan.tables]
     select += [f"q.{KEY}", f"CASE WHEN q.{ERROR} IS NULL THEN 0 ELSE 1 END AS {CHECKS}",
                f"q.{ERROR}"]
     return query.sql(f"SELECT {', '.join(select)} FROM {last} AS q")
 
 
-__all__ = ["DERIVED_COLUMNS", "cohort_query", "keys_query", "literal", "quote"]
+__all__ = ["DERIVED_COLUMNS", "cohort_query", "literal", "quote"]

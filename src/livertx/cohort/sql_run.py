@@ -1,12 +1,14 @@
 """The DuckDB engine: the cohort query (`livertx.cohort.sql`) over Parquet/CSV files.
 
-DuckDB computes the score library and the decision tables (compiled to SQL); its rows
-stream in slices through the Polars engine's last steps (the fits the candidates agree on,
-`missing`, the output columns), so memory stays bounded and both engines share that code.
-
-Both run in two passes like the Polars engine: the distinct candidate keys of open rows,
-then every row joined with the candidates of its key. A mapping or `--units si` is
-applied first by Polars (streamed into a temporary Parquet file beside the output).
+DuckDB computes the score library and the decision tables (compiled to SQL, each table
+as its decision code); its rows stream in batches through the Polars engine's last steps
+(`polars_run.assess_and_write`: the outcomes read by their codes, the candidates of new
+open keys, the fits the candidates agree on, `missing`, the output columns, the writer
+thread), so memory stays bounded, the input is read once, and both engines share that
+code. This query is not `livertx sql`'s (`export.py`, which computes the candidates and
+`missing` in SQL too); both are compared with the Polars engine by the tests. A mapping
+or `--units si` is applied first by Polars (streamed into a temporary Parquet file
+beside the output).
 """
 
 from __future__ import annotations
@@ -14,19 +16,17 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import polars as pl
 
 from livertx.cohort import io, sql
-from livertx.cohort.candidates import candidates_for_keys
 from livertx.cohort.errors import CohortError
-from livertx.cohort.plan import CANDIDATES, KEY, CohortPlan
-from livertx.cohort.polars_engine import agree_over_candidates, finish, with_candidates
-from livertx.cohort.polars_run import _writer
+from livertx.cohort.plan import CANDIDATES, CohortPlan
+from livertx.cohort.polars_engine import decoded_outcomes
+from livertx.cohort.polars_run import assess_and_write
 from livertx.knowledge.pack import Pack
 from livertx.vocabulary import FIELD_BY_NAME
 
@@ -81,40 +81,41 @@ def _run_duckdb(path: Path, fmt: str, columns: list[str], temporary: Path, out_f
     import duckdb
 
     con = duckdb.connect()
+    decoded = decoded_outcomes(plan, plan.tables)
+
+    def assess(batch: pl.DataFrame) -> pl.DataFrame:  # the outcomes, read by their codes
+        return batch.lazy().with_columns(decoded).collect()
+
     try:
-        source = duckdb_source(path, fmt, columns)
-        step("finding the open rows")
-        t0 = time.perf_counter()
-        try:
-            keys = cast(pl.DataFrame, pl.from_arrow(
-                con.sql(sql.keys_query(plan, source, columns)).to_arrow_table()))
-        except duckdb.Error as exc:
-            raise CohortError(f"input {path}: {_first_line(exc)}") from None
-        step("listing the candidates of open rows")
-        t1 = time.perf_counter()
-        candidates = candidates_for_keys(keys[KEY], plan, pack)
-        step("assessing and writing")
-        t2 = time.perf_counter()
         # Projections only: DuckDB streams the rows in the input's order (no join, no sort,
-        # so memory stays bounded); the candidates are looked up by key per batch.
-        query = sql.cohort_query(plan, source, columns)
-        try:
-            relation = con.sql(query)
-            assert relation is not None  # a SELECT always gives a relation
-            reader = relation.to_arrow_reader(DUCKDB_BATCH_ROWS)
-            with _writer(temporary, out_format) as write:
-                for batch in reader:
-                    frame = pl.from_arrow(batch)
-                    assert isinstance(frame, pl.DataFrame)
-                    found = with_candidates(frame.lazy(), candidates).collect()
-                    write(finish(agree_over_candidates(found, plan).lazy(), plan, columns)
-                          .collect())
-        except duckdb.Error as exc:
-            raise CohortError(f"input {path}: {_first_line(exc)}") from None
-        result.timings.update(keys=t1 - t0, candidates=t2 - t1,
-                              assess_write=time.perf_counter() - t2)
+        # so memory stays bounded), one pass; the candidates of each batch's open keys not
+        # seen before are searched as the batch comes, as in the Polars engine.
+        relation = con.sql(sql.cohort_query(plan, duckdb_source(path, fmt, columns), columns))
+        assert relation is not None  # a SELECT always gives a relation
+        result.timings.update(assess_and_write(
+            _batches(relation), assess, temporary, out_format, plan, pack, columns, step,
+            read="sql"))
+    except duckdb.Error as exc:
+        raise CohortError(f"input {path}: {_first_line(exc)}") from None
     finally:
         con.close()
+
+
+def _batches(relation: Any) -> Iterator[pl.DataFrame]:
+    """The query's rows as Polars frames, one per Arrow batch (DuckDB gives one per row
+    group of a Parquet input); one empty frame (with the columns) when there are no rows,
+    so the output still gets its columns."""
+    empty = True
+    for batch in relation.to_arrow_reader(DUCKDB_BATCH_ROWS):
+        frame = pl.from_arrow(batch)
+        assert isinstance(frame, pl.DataFrame)
+        if frame.height:
+            empty = False
+            yield frame
+    if empty:
+        frame = pl.from_arrow(relation.limit(0).to_arrow_table())
+        assert isinstance(frame, pl.DataFrame)
+        yield frame
 
 
 __all__ = ["CANDIDATES", "duckdb_source", "run_sql"]
