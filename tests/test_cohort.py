@@ -276,6 +276,19 @@ def test_duckdb_engine_gives_the_polars_output(tmp_path: Path) -> None:
             and not isinstance(a[column].dtype, pl.List) else b[column].dtype).to_list(), column
 
 
+@pytest.mark.parametrize("engine", ["polars", "duckdb"])
+def test_a_parquet_file_without_rows_gives_an_output_with_the_columns(
+        tmp_path: Path, engine: str) -> None:
+    source, out = tmp_path / "in.parquet", tmp_path / "out.parquet"
+    _frame([EARLY]).head(0).write_parquet(source)
+    result = _cli(str(source), "-o", str(out), "--engine", engine)
+    assert result.exit_code == 0, result.output
+    assert "0 rows" in _flat(result.output)
+    written = _read(out)
+    assert written.height == 0
+    assert written.columns[-len(PLAN.output_columns):] == PLAN.output_columns
+
+
 def test_summary_is_self_contained_and_shows_the_counts_and_notices(tmp_path: Path) -> None:
     rows = [EARLY, EARLY, ADVANCED_C, UNKNOWN_FITNESS, {**EARLY, "inr": 99.0}]
     source = tmp_path / "in.parquet"
