@@ -28,7 +28,7 @@ from livertx.cohort.plan import (
 from livertx.compiler.parse import parse
 from livertx.compiler.polars import compile_polars
 from livertx.engine.frames import CompiledTable, missing_from_paths
-from livertx.engine.hit_policy import UNKNOWN_FIT, decision_values
+from livertx.engine.hit_policy import UNKNOWN_FIT, decision_column, decision_values
 from livertx.scores import DERIVED_COLUMNS, derive
 from livertx.vocabulary import FIELDS, FieldSpec
 
@@ -209,8 +209,8 @@ def agree_over_candidates(frame: pl.DataFrame, plan: CohortPlan) -> pl.DataFrame
     order).
 
     The open rows are taken out, every option's decision is computed under each category
-    (a whole column at a time, no row multiplied), read only where that category is a
-    candidate, and the fits they agree on are written back in place."""
+    they may have (the rows once per category, in one query), read only where that
+    category is a candidate, and the fits they agree on are written back in place."""
     mask = pl.col(CANDIDATE_MASK)
     rows = frame.select((pl.col("category").is_null() & (pl.col(CHECKS) == 0) & (mask > 0))
                         .arg_true()).to_series()
@@ -219,27 +219,48 @@ def agree_over_candidates(frame: pl.DataFrame, plan: CohortPlan) -> pl.DataFrame
     options = plan.compiled.options
     fits = [c for t in options for c in (t.column, t.rule_column)]
     tried = frame.select(pl.col(*_read_by_options(plan), *fits).gather(rows))
-    dtype = frame.schema["category"]
+    schema = frame.schema
+    dtype = schema["category"]
     present = _union(tried[CANDIDATE_MASK])
     tries = [j for j in range(len(plan.categories)) if present >> j & 1]
-    decided = pl.collect_all([
-        tried.lazy().with_columns(category=pl.lit(plan.categories[j]).cast(dtype))
-        .with_columns(**plan.compiled.option_conditions)
-        .select(t.decision.alias(f"{j}|{t.column}") for t in options)
-        for j in tries])
-    codes = pl.concat([tried.select(CANDIDATE_MASK), *decided], how="horizontal")
-    agreed = (codes.select(e for t in options for e in _agreed(t, tries))
-              .select(e for t in options for e in _agreed_values(t, frame.schema)))
-    written = []
-    for table in options:
-        # only a fit still unknown takes the candidates' fit: a fit the row settled on its
-        # own keeps its rule (one that holds whatever the category), as in `assess`
-        unknown = (tried[table.column] == UNKNOWN_FIT).fill_null(False)
-        for c in (table.column, table.rule_column):
-            value = agreed[f"{c}|agreed"]
-            written.append(frame[c].scatter(rows, value.zip_with(
-                unknown & value.is_not_null(), tried[c])))
-    return frame.with_columns(written)
+    # the open rows once per tried category, one under the other: one query (its plan
+    # costs tens of milliseconds, as much as evaluating tens of thousands of rows), then
+    # cut back into one block of decision codes per category, side by side
+    stacked = pl.concat([tried.with_columns(category=pl.lit(plan.categories[j]).cast(dtype))
+                         for j in tries])
+    decisions = (stacked.lazy().with_columns(**plan.compiled.option_conditions)
+                 .select(t.decision for t in options).collect())
+    n = tried.height
+    decided = [decisions.slice(i * n, n).rename({decision_column(t.column): f"{j}|{t.column}"
+                                                  for t in options})
+               for i, j in enumerate(tries)]
+    codes = pl.concat([tried.select(CANDIDATE_MASK, *fits), *decided], how="horizontal")
+    summary, values = _agreement(plan, tuple(tries), tuple(schema[c] for c in fits))
+    agreed = codes.lazy().with_columns(summary).select(values).collect()
+    return frame.with_columns(frame[c].scatter(rows, agreed[c]) for c in fits)
+
+
+@functools.cache
+def _agreement(plan: CohortPlan, tries: tuple[int, ...],
+               dtypes: tuple[pl.DataType, ...]) -> tuple[list[pl.Expr], list[pl.Expr]]:
+    """The two steps that read the decision codes under each tried category (built once
+    per pack, set of tried categories and column types: building them costs as much as
+    running them on thousands of rows): the lowest and highest fit and the first code of
+    each option, then each fit and rule column as written back to the open rows. Only a
+    fit still unknown takes the candidates' fit: a fit the row settled on its own keeps
+    its rule (one that holds whatever the category), as in `assess`."""
+    summary: list[pl.Expr] = []
+    values: list[pl.Expr] = []
+    types = iter(dtypes)
+    for table in plan.compiled.options:
+        summary += _agreed(table, list(tries))
+        fit_type, rule_type = next(types), next(types)
+        fit, rule = _agreed_values(table, fit_type, rule_type)
+        takes = (pl.col(table.column) == UNKNOWN_FIT).fill_null(False) & fit.is_not_null()
+        values += [pl.when(takes).then(fit).otherwise(pl.col(table.column)).alias(table.column),
+                   pl.when(takes).then(rule).otherwise(pl.col(table.rule_column))
+                   .alias(table.rule_column)]
+    return summary, values
 
 
 @functools.cache
@@ -268,17 +289,17 @@ def _agreed(table: CompiledTable, tries: list[int]) -> list[pl.Expr]:
             pl.coalesce(code).alias(f"{table.column}|first")]
 
 
-def _agreed_values(table: CompiledTable, schema: pl.Schema) -> list[pl.Expr]:
+def _agreed_values(table: CompiledTable, fit_type: pl.DataType,
+                   rule_type: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
     """The fit the candidates agree on and the rule of the first (null where they differ
     or agree on unknown), in the frame's own types."""
     low, high = pl.col(f"{table.column}|low"), pl.col(f"{table.column}|high")
     agreed = (low == high) & (low != FITS.index(UNKNOWN_FIT))
-    fits = pl.Series(list(FITS), dtype=schema[table.column])
-    rule_ids = pl.Series(decision_values(table.table)[1], dtype=schema[table.rule_column])
+    fits = pl.Series(list(FITS), dtype=fit_type)
+    rule_ids = pl.Series(decision_values(table.table)[1], dtype=rule_type)
     first = pl.col(f"{table.column}|first")
-    return [pl.when(agreed).then(pl.lit(fits).gather(low)).alias(f"{table.column}|agreed"),
-            pl.when(agreed).then(pl.lit(rule_ids).gather(first))
-            .alias(f"{table.rule_column}|agreed")]
+    return (pl.when(agreed).then(pl.lit(fits).gather(low)),
+            pl.when(agreed).then(pl.lit(rule_ids).gather(first)))
 
 
 def open_keys(frame: pl.LazyFrame, plan: CohortPlan) -> pl.LazyFrame:

@@ -14,6 +14,7 @@ beside the output).
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import tempfile
 from collections.abc import Callable, Iterator
@@ -26,7 +27,7 @@ from livertx.cohort import io, sql
 from livertx.cohort.errors import CohortError
 from livertx.cohort.plan import CANDIDATES, CohortPlan
 from livertx.cohort.polars_engine import decoded_outcomes
-from livertx.cohort.polars_run import assess_and_write
+from livertx.cohort.polars_run import SLICE_ROWS, assess_and_write
 from livertx.knowledge.pack import Pack
 from livertx.vocabulary import FIELD_BY_NAME
 
@@ -102,18 +103,26 @@ def _run_duckdb(path: Path, fmt: str, columns: list[str], temporary: Path, out_f
 
 
 def _batches(relation: Any) -> Iterator[pl.DataFrame]:
-    """The query's rows as Polars frames, one per Arrow batch (DuckDB gives one per row
-    group of a Parquet input); one empty frame (with the columns) when there are no rows,
-    so the output still gets its columns."""
-    empty = True
-    for batch in relation.to_arrow_reader(DUCKDB_BATCH_ROWS):
-        frame = pl.from_arrow(batch)
-        assert isinstance(frame, pl.DataFrame)
-        if frame.height:
-            empty = False
+    """The query's rows as Polars frames of about `SLICE_ROWS` rows (DuckDB gives an Arrow
+    batch per row group of a Parquet input, often much smaller: each frame costs the
+    Polars steps a fixed time); one empty frame (with the columns) when there are no
+    rows, so the output still gets its columns."""
+    import pyarrow as pa
+
+    reader = relation.to_arrow_reader(DUCKDB_BATCH_ROWS)
+    waiting: list[pa.RecordBatch] = []
+    rows, empty = 0, True
+    for batch in itertools.chain(reader, [None]):
+        if batch is not None and batch.num_rows:
+            waiting.append(batch)
+            rows += batch.num_rows
+        if waiting and (rows >= SLICE_ROWS or batch is None):
+            frame = pl.from_arrow(pa.Table.from_batches(waiting))
+            assert isinstance(frame, pl.DataFrame)
+            waiting, rows, empty = [], 0, False
             yield frame
     if empty:
-        frame = pl.from_arrow(relation.limit(0).to_arrow_table())
+        frame = pl.from_arrow(reader.schema.empty_table())
         assert isinstance(frame, pl.DataFrame)
         yield frame
 
