@@ -27,11 +27,15 @@ from livertx.cohort import io, sql
 from livertx.cohort.errors import CohortError
 from livertx.cohort.plan import CANDIDATES, CohortPlan
 from livertx.cohort.polars_engine import decoded_outcomes
-from livertx.cohort.polars_run import SLICE_ROWS, assess_and_write
+from livertx.cohort.polars_run import assess_and_write
 from livertx.knowledge.pack import Pack
 from livertx.vocabulary import FIELD_BY_NAME
 
 DUCKDB_BATCH_ROWS = 131_072  # rows per Arrow batch from DuckDB: small batches bound memory
+DUCKDB_SLICE_ROWS = 250_000  # rows per slice through the Polars steps (batches put together):
+# each slice costs those steps a fixed time (the candidate search, its query plans); half
+# the Polars engine's slice, as the Arrow batches held meanwhile cost memory too (at 500,000
+# rows the peak was about 2 GiB, at 250,000 about 1.15 GiB, at 125,000 0.87 GiB)
 _DUCK_CSV_TYPES = {"int": "BIGINT", "float": "DOUBLE", "bool": "BOOLEAN", "enum": "VARCHAR"}
 
 
@@ -103,7 +107,7 @@ def _run_duckdb(path: Path, fmt: str, columns: list[str], temporary: Path, out_f
 
 
 def _batches(relation: Any) -> Iterator[pl.DataFrame]:
-    """The query's rows as Polars frames of about `SLICE_ROWS` rows (DuckDB gives an Arrow
+    """The query's rows as Polars frames of about `DUCKDB_SLICE_ROWS` rows (DuckDB gives an Arrow
     batch per row group of a Parquet input, often much smaller: each frame costs the
     Polars steps a fixed time); one empty frame (with the columns) when there are no
     rows, so the output still gets its columns."""
@@ -116,7 +120,7 @@ def _batches(relation: Any) -> Iterator[pl.DataFrame]:
         if batch is not None and batch.num_rows:
             waiting.append(batch)
             rows += batch.num_rows
-        if waiting and (rows >= SLICE_ROWS or batch is None):
+        if waiting and (rows >= DUCKDB_SLICE_ROWS or batch is None):
             frame = pl.from_arrow(pa.Table.from_batches(waiting))
             assert isinstance(frame, pl.DataFrame)
             waiting, rows, empty = [], 0, False
