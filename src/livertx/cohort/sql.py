@@ -94,33 +94,40 @@ def _normalised(spec: FieldSpec, present: set[str]) -> str:
 
 
 def _error(present: set[str]) -> str:
-    parts = []
+    """The row checks' messages, joined; NULL for a valid row. The messages are built only
+    for a row that fails some check (most rows pass: the text would cost every row)."""
+    failed: list[tuple[str, str]] = []  # (condition, message): the message when it is TRUE
     for check in checks.range_checks():
         spec = check.spec
         if spec.name not in present:
             continue
         x = f"CAST({_orig(spec.name)} AS DOUBLE)"
         low = f"{x} <= {spec.minimum!r}" if spec.exclusive_minimum else f"{x} < {spec.minimum!r}"
-        parts.append(f"CASE WHEN {low} OR {x} > {spec.maximum!r} THEN {literal(check.message)} END")
+        failed.append((f"{low} OR {x} > {spec.maximum!r}", literal(check.message)))
     for value_check in checks.value_checks():
         spec = value_check.spec
         if spec.name not in present:
             continue
         before, after = value_check.message_parts()
         given = f"CAST({_orig(spec.name)} AS VARCHAR)"
-        parts.append(f"CASE WHEN {given} IS NOT NULL AND {quote(spec.name)} IS NULL THEN "
-                     f"{literal(before)} || {given} || {literal(after)} END")
-    parts.append("CASE WHEN major_vascular_invasion AND NOT vascular_invasion THEN "
-                 f"{literal(checks.VESSEL_MESSAGE)} END")
+        failed.append((f"{given} IS NOT NULL AND {quote(spec.name)} IS NULL",
+                       f"{literal(before)} || {given} || {literal(after)}"))
+    failed.append(("major_vascular_invasion AND NOT vascular_invasion",
+                   literal(checks.VESSEL_MESSAGE)))
     if "recurrent" in present:  # given as false (not left empty) beside a site
-        parts.append(f"CASE WHEN {_orig('recurrent')} IS NOT NULL AND NOT recurrent AND "
-                     f"recurrence_site IS NOT NULL THEN {literal(checks.RECURRENCE_MESSAGE)} END")
+        failed.append((f"{_orig('recurrent')} IS NOT NULL AND NOT recurrent AND "
+                       "recurrence_site IS NOT NULL", literal(checks.RECURRENCE_MESSAGE)))
     for condition, message in checks.CONTRADICTIONS:
-        parts.append(f"CASE WHEN {compile_sql(parse(condition))} THEN {literal(message)} END")
-    parts.append(f"CASE WHEN spread_throughout_liver AND tumor_count <= {checks.SPREAD_MAX_COUNT}"
-                 f" THEN {literal(checks.SPREAD_PARTS[0])} || CAST(tumor_count AS VARCHAR) || "
-                 f"{literal(checks.SPREAD_PARTS[1])} END")
-    return f"NULLIF(concat_ws({literal(checks.SEPARATOR)}, {', '.join(parts)}), '')"
+        failed.append((compile_sql(parse(condition)), literal(message)))
+    failed.append((f"spread_throughout_liver AND tumor_count <= {checks.SPREAD_MAX_COUNT}",
+                   f"{literal(checks.SPREAD_PARTS[0])} || CAST(tumor_count AS VARCHAR) || "
+                   f"{literal(checks.SPREAD_PARTS[1])}"))
+    # each message is not NULL exactly when its condition is TRUE, and an OR is TRUE
+    # exactly when one of its parts is
+    parts = ", ".join(f"CASE WHEN {c} THEN {m} END" for c, m in failed)
+    any_failed = " OR ".join(f"({c})" for c, _ in failed)
+    return (f"CASE WHEN {any_failed} THEN "
+            f"NULLIF(concat_ws({literal(checks.SEPARATOR)}, {parts}), '') END")
 
 
 # --- derived values: the score library compiled by the SQL backend -------------------
@@ -191,10 +198,12 @@ def _key_code(part: KeyPart) -> str:
         column = "cp_class" if part.kind == "cp_class" else name
         whens = " ".join(f"WHEN {literal(v)} THEN {i}" for i, v in enumerate(part.values))
         return f"(CASE {column} {whens} ELSE {len(part.values)} END)"
-    if part.kind == "bucket":
-        code = " + ".join(f"CAST({name} > {t!r} AS BIGINT) * 2 + CAST({name} = {t!r} AS BIGINT)"
-                          for t in part.values)
-        return f"(CASE WHEN {name} IS NULL THEN {part.radix - 1} ELSE {code} END)"
+    if part.kind == "bucket":  # below the first threshold 0, on it 1, between it and
+        # the next 2, ..., above the last 2 * len(values); unknown radix - 1
+        whens = " ".join(f"WHEN {name} < {t!r} THEN {2 * i} WHEN {name} = {t!r} THEN {2 * i + 1}"
+                         for i, t in enumerate(part.values))
+        return (f"(CASE WHEN {name} IS NULL THEN {part.radix - 1} {whens} "
+                f"ELSE {2 * len(part.values)} END)")
     return "_cp_lo" if part.kind == "cp_low" else "_cp_hi"
 
 
