@@ -115,13 +115,14 @@ def _error(present: set[str]) -> str:
     failed.append(("major_vascular_invasion AND NOT vascular_invasion",
                    literal(checks.VESSEL_MESSAGE)))
     if "recurrent" in present:  # given as false (not left empty) beside a site
-        failed.append((f"{_orig('recurrent')} IS NOT NULL AND NOT recurrent AND "
-                       "recurrence_site IS NOT NULL", literal(checks.RECURRENCE_MESSAGE)))
+        said_no = f"{_orig('recurrent')} IS NOT NULL AND NOT recurrent"
+        failed.append((f"{said_no} AND recurrence_site IS NOT NULL",
+                       literal(checks.RECURRENCE_MESSAGE)))
     for condition, message in checks.CONTRADICTIONS:
         failed.append((compile_sql(parse(condition)), literal(message)))
+    head, tail = (literal(part) for part in checks.SPREAD_PARTS)
     failed.append((f"spread_throughout_liver AND tumor_count <= {checks.SPREAD_MAX_COUNT}",
-                   f"{literal(checks.SPREAD_PARTS[0])} || CAST(tumor_count AS VARCHAR) || "
-                   f"{literal(checks.SPREAD_PARTS[1])}"))
+                   f"{head} || CAST(tumor_count AS VARCHAR) || {tail}"))
     # each message is not NULL exactly when its condition is TRUE, and an OR is TRUE
     # exactly when one of its parts is
     parts = ", ".join(f"CASE WHEN {c} THEN {m} END" for c, m in failed)
