@@ -34,8 +34,9 @@ from livertx.vocabulary import FIELD_BY_NAME
 DUCKDB_BATCH_ROWS = 131_072  # rows per Arrow batch from DuckDB: small batches bound memory
 DUCKDB_SLICE_ROWS = 250_000  # rows per slice through the Polars steps (batches put together):
 # each slice costs those steps a fixed time (the candidate search, its query plans); half
-# the Polars engine's slice, as the Arrow batches held meanwhile cost memory too (at 500,000
-# rows the peak was about 2 GiB, at 250,000 about 1.15 GiB, at 125,000 0.87 GiB)
+# the Polars engine's slice, as the Arrow batches held meanwhile cost memory too (peak over
+# 2,000,000 rows: about 2 GiB in slices of 500,000, 1.15 GiB of 250,000, 0.87 GiB of
+# 125,000; over 5,000,000 in slices of 250,000, 1.6 GiB)
 _DUCK_CSV_TYPES = {"int": "BIGINT", "float": "DOUBLE", "bool": "BOOLEAN", "enum": "VARCHAR"}
 
 
