@@ -13,7 +13,8 @@ Not a test: it asserts nothing. Run: .venv/bin/python benchmarks/assess.py [pati
 - `livertx.engine.frames` over 1,000,000 generated patients (patients per second), and the
   same without the `missing` list, to show what that list costs
 - the cold `livertx assess examples/early.json --format json` (new process each time; the
-  disk cache of `livertx.diskcache` warm, as after the first run), wall time and the CPU
+  disk cache of `livertx.diskcache` warm, as after the first run, and the package's bytecode
+  compiled, as after an install), wall time and the CPU
   time the process used (the CPU time hardly moves with the machine's load)
 
 The load average is printed before and after: on a shared machine, compare runs made in
@@ -22,6 +23,7 @@ the same minute.
 
 from __future__ import annotations
 
+import compileall
 import json
 import os
 import resource
@@ -85,6 +87,10 @@ def cli_seconds() -> tuple[float, float]:
     """Median wall and CPU (user + system) seconds of a cold `livertx assess`."""
     command = [str(Path(sys.executable).with_name("livertx")), "assess",
                str(EXAMPLES / "early.json"), "--format", "json"]
+    # As installed: pip compiles a package's bytecode when it installs it, and `make install`
+    # does the same for this checkout (an editable install, where a shell that sets
+    # PYTHONDONTWRITEBYTECODE would otherwise compile every changed module on every start)
+    compileall.compile_dir(str(Path(livertx.__file__).parent), quiet=1)
     subprocess.run(command, capture_output=True, check=False)  # the disk cache written
     times, cpu = [], []
     for _ in range(CLI_RUNS):
