@@ -44,6 +44,7 @@ from livertx.vocabulary import FIELD_BY_NAME
 
 Condition = Callable[[Mapping[str, Any]], Any]
 EXPLORE_LIMIT = 100  # combinations up to which a search is `quick`
+ANSWERS_KEPT = 4096  # searches kept per pack (`category_candidates`)
 
 
 class _Facts:
@@ -111,6 +112,20 @@ class _Table:
                 changed.add(output.name)
         implied = tuple(o.name for o in steps if o.name in FIELD_BY_NAME)
         return implied, compile_partial_steps([(o.name, o.node) for o in steps])
+
+    @functools.cached_property
+    def inputs(self) -> tuple[str, ...]:
+        """The given facts a search can read: those the derived values, the rows and the
+        contradiction check name, and the fields an implication sets."""
+        read = set(self.possible_columns).union(
+            *(nodes.columns(o.node) | {o.name} for o in self.steps),
+            *(nodes.columns(r) for r in self.rows))
+        return tuple(f for f in FIELD_BY_NAME if f in read)
+
+    @functools.cached_property
+    def answers(self) -> dict[tuple[Any, ...], Answer]:
+        """`category_candidates`' answers so far, by the facts they rest on."""
+        return {}
 
     @functools.cached_property
     def decided(self) -> dict[tuple[Any, ...], Any]:
@@ -286,13 +301,41 @@ def _size(dimensions: dict[str, list[Any]]) -> int:
 
 def category_candidates(row: Mapping[str, Any], pack: Pack) -> list[dict[str, Any]]:
     """Each category some value of the unknown facts reaches, in table order, with the
-    values it requires ("requires": one value, a bound, or a list of values)."""
+    values it requires ("requires": one value, a bound, or a list of values).
+
+    The answer rests only on the facts the search reads (`_Table.inputs`) and the values
+    it tries, so it is kept by them (`ANSWERS_KEPT` per pack): an open case seen before, or
+    one that differs only in facts the category does not read, is not searched again."""
     dimensions = probe_dimensions(row, pack)
     facts = {k: v for k, v in row.items() if k in FIELD_BY_NAME}
     if "child_pugh_class" in dimensions:  # the tried class stands in for undecided labs
         direct = direct_child_pugh_labs(category_columns(pack))
         facts.update(dict.fromkeys(lab for lab in CHILD_PUGH_LABS if lab not in direct))
-    search = _Search(dimensions, facts, _table(pack))
+    table = _table(pack)
+    key = (tuple((name, tuple(values)) for name, values in dimensions.items()),
+           tuple(facts.get(name) for name in table.inputs))
+    found = table.answers.get(key)
+    if found is None:
+        found = _search(dimensions, facts, table)
+        if len(table.answers) < ANSWERS_KEPT:
+            table.answers[key] = found
+    return [{"id": category_id, "requires": {name: _copy(value) for name, value in
+                                             requires.items()}}
+            for category_id, requires in found]
+
+
+def _copy(value: Any) -> Any:
+    """A requirement as a new object (a list of values, or a bound)."""
+    return list(value) if isinstance(value, list) else dict(value) \
+        if isinstance(value, dict) else value
+
+
+Answer = tuple[tuple[str, dict[str, Any]], ...]  # (category, what it requires), kept
+
+
+def _search(dimensions: dict[str, list[Any]], facts: dict[str, Any], table: _Table
+            ) -> Answer:
+    search = _Search(dimensions, facts, table)
     found = search.root()
     tried = found.get(TRIED, 0)
     out = []
@@ -307,8 +350,8 @@ def category_candidates(row: Mapping[str, Any], pack: Pack) -> list[dict[str, An
                            key=_order)
             if len(reaching) < len(every):
                 requires[name] = _requirement(reaching, every)
-        out.append({"id": category_id, "requires": requires})
-    return out
+        out.append((category_id, requires))
+    return tuple(out)
 
 
 def _order(value: Any) -> tuple[int, Any]:
