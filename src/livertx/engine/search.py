@@ -306,14 +306,8 @@ def category_candidates(row: Mapping[str, Any], pack: Pack) -> list[dict[str, An
     The answer rests only on the facts the search reads (`_Table.inputs`) and the values
     it tries, so it is kept by them (`ANSWERS_KEPT` per pack): an open case seen before, or
     one that differs only in facts the category does not read, is not searched again."""
-    dimensions = probe_dimensions(row, pack)
-    facts = {k: v for k, v in row.items() if k in FIELD_BY_NAME}
-    if "child_pugh_class" in dimensions:  # the tried class stands in for undecided labs
-        direct = direct_child_pugh_labs(category_columns(pack))
-        facts.update(dict.fromkeys(lab for lab in CHILD_PUGH_LABS if lab not in direct))
     table = _table(pack)
-    key = (tuple((name, tuple(values)) for name, values in dimensions.items()),
-           tuple(facts.get(name) for name in table.inputs))
+    key, dimensions, facts = answer_key(row, pack)
     found = table.answers.get(key)
     if found is None:
         found = _search(dimensions, facts, table)
@@ -322,6 +316,20 @@ def category_candidates(row: Mapping[str, Any], pack: Pack) -> list[dict[str, An
     return [{"id": category_id, "requires": {name: _copy(value) for name, value in
                                              requires.items()}}
             for category_id, requires in found]
+
+
+def answer_key(row: Mapping[str, Any], pack: Pack
+               ) -> tuple[tuple[Any, ...], dict[str, list[Any]], dict[str, Any]]:
+    """What a search rests on, as a key (the values tried for each unknown fact, and the
+    given facts it reads), with the values tried and the facts as the search takes them."""
+    dimensions = probe_dimensions(row, pack)
+    facts = {k: v for k, v in row.items() if k in FIELD_BY_NAME}
+    if "child_pugh_class" in dimensions:  # the tried class stands in for undecided labs
+        direct = direct_child_pugh_labs(category_columns(pack))
+        facts.update(dict.fromkeys(lab for lab in CHILD_PUGH_LABS if lab not in direct))
+    key = (tuple((name, tuple(values)) for name, values in dimensions.items()),
+           tuple(facts.get(name) for name in _table(pack).inputs))
+    return key, dimensions, facts
 
 
 def _copy(value: Any) -> Any:
@@ -371,4 +379,4 @@ def _requirement(reaching: list[Any], every: list[Any]) -> Any:
     return reaching
 
 
-__all__ = ["category_candidates", "quick"]
+__all__ = ["answer_key", "category_candidates", "quick"]
