@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from livertx import __version__
@@ -172,6 +173,10 @@ class _OptionText:
     currency_notes: tuple[dict[str, Any], ...]
     notes: tuple[tuple[Any, str], ...]  # each note with its condition column
     entries: dict[EntryKey, OptionEntry]
+    # a decided row's entry rests only on the table's rule, fit and note conditions:
+    # those values (`reads`) find its entry without working out its key
+    reads: Callable[[dict[str, Any]], tuple[Any, ...]]
+    by_reads: dict[tuple[Any, ...], OptionEntry]
 
 
 # fit, rule, whether every candidate agrees, the notes shown, each candidate's
@@ -232,12 +237,27 @@ def _option_text(pack: Pack, table: RowTable) -> _OptionText:
         tuple(s.text for s in option.side_effects.common),
         tuple(s.text for s in option.side_effects.serious),
         tuple(n.model_dump() for n in option.currency_notes),
-        tuple((n, condition_column(n.id)) for n in table.table.notes), {})
+        tuple((n, condition_column(n.id)) for n in table.table.notes), {},
+        itemgetter(table.rule_column, table.column,
+                   *(condition_column(n.id) for n in table.table.notes)), {})
 
 
 def _entry(row: dict[str, Any], text: _OptionText, by_candidate: list[dict[str, Any]]
            ) -> OptionEntry:
     """The option's entry for this row: its key read from the row, the entry kept by key."""
+    if not by_candidate:
+        reads = text.reads(row)
+        found = text.by_reads.get(reads)
+        if found is None:
+            found = _keyed_entry(row, text, by_candidate)
+            if len(text.by_reads) < ENTRIES_PER_OPTION:
+                text.by_reads[reads] = found
+        return found
+    return _keyed_entry(row, text, by_candidate)
+
+
+def _keyed_entry(row: dict[str, Any], text: _OptionText, by_candidate: list[dict[str, Any]]
+                 ) -> OptionEntry:
     table = text.table
     rule_id, fit = row[table.rule_column], row[table.column]
     agreed = _agreed(table, by_candidate) if fit == UNKNOWN_FIT else None
