@@ -177,6 +177,8 @@ class _OptionText:
     # those values (`reads`) find its entry without working out its key
     reads: Callable[[dict[str, Any]], tuple[Any, ...]]
     by_reads: dict[tuple[Any, ...], OptionEntry]
+    # an open row's entry rests on those and each candidate's (category, fit, rule) too
+    candidate_reads: Callable[[dict[str, Any]], tuple[Any, ...]]
 
 
 # fit, rule, whether every candidate agrees, the notes shown, each candidate's
@@ -239,21 +241,22 @@ def _option_text(pack: Pack, table: RowTable) -> _OptionText:
         tuple(n.model_dump() for n in option.currency_notes),
         tuple((n, condition_column(n.id)) for n in table.table.notes), {},
         itemgetter(table.rule_column, table.column,
-                   *(condition_column(n.id) for n in table.table.notes)), {})
+                   *(condition_column(n.id) for n in table.table.notes)), {},
+        itemgetter("category", table.column, table.rule_column))
 
 
 def _entry(row: dict[str, Any], text: _OptionText, by_candidate: list[dict[str, Any]]
            ) -> OptionEntry:
     """The option's entry for this row: its key read from the row, the entry kept by key."""
-    if not by_candidate:
-        reads = text.reads(row)
-        found = text.by_reads.get(reads)
-        if found is None:
-            found = _keyed_entry(row, text, by_candidate)
-            if len(text.by_reads) < ENTRIES_PER_OPTION:
-                text.by_reads[reads] = found
-        return found
-    return _keyed_entry(row, text, by_candidate)
+    reads = text.reads(row)
+    if by_candidate:
+        reads = (*reads, *map(text.candidate_reads, by_candidate))
+    found = text.by_reads.get(reads)
+    if found is None:
+        found = _keyed_entry(row, text, by_candidate)
+        if len(text.by_reads) < ENTRIES_PER_OPTION:
+            text.by_reads[reads] = found
+    return found
 
 
 def _keyed_entry(row: dict[str, Any], text: _OptionText, by_candidate: list[dict[str, Any]]

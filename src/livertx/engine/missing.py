@@ -113,21 +113,28 @@ def missing_by_table(row: Mapping[str, Any], pack: Pack) -> dict[str, list[str]]
     out: dict[str, list[str]] = {}
     asked: dict[str, bool] = {}  # each fact's `asked_for`, and each `through`'s state, once
     unknown: dict[tuple[str, ...], bool] = {(): True}
+    done: dict[int, list[str]] = {}  # by blocking facts (tables often share them), once
     for table in _blocking(pack):
         value = row.get(table.column)
         if not (value is None if table.output == "category" else value == UNKNOWN_FIT):
             continue
-        for fact, through in table.facts.get(row.get(table.rule_column), ()):
-            ask = asked.get(fact)
-            if ask is None:
-                ask = asked[fact] = asked_for(fact, row)
-            if not ask:
-                continue
-            open_ = unknown.get(through)
-            if open_ is None:
-                open_ = unknown[through] = any(row.get(c) is None for c in through)
-            if open_:
-                out.setdefault(table.column, []).append(fact)
+        blocking = table.facts.get(row.get(table.rule_column), ())
+        found = done.get(id(blocking))
+        if found is None:
+            found = done[id(blocking)] = []
+            for fact, through in blocking:
+                ask = asked.get(fact)
+                if ask is None:
+                    ask = asked[fact] = asked_for(fact, row)
+                if not ask:
+                    continue
+                open_ = unknown.get(through)
+                if open_ is None:
+                    open_ = unknown[through] = any(row.get(c) is None for c in through)
+                if open_:
+                    found.append(fact)
+        if found:
+            out[table.column] = list(found)
     return out
 
 
@@ -144,7 +151,8 @@ class _Blocking:
 
 
 def _blocking(pack: Pack) -> tuple[_Blocking, ...]:
-    """`missing_paths` turned around: by table, then by blocking row (cached on the pack)."""
+    """`missing_paths` turned around: by table, then by blocking row (cached on the pack).
+    Equal lists of facts are one object, so that `missing_by_table` reads each once."""
     cached: tuple[_Blocking, ...] | None = pack._cache.get("missing_blocking")
     if cached is not None:
         return cached
@@ -154,8 +162,10 @@ def _blocking(pack: Pack) -> tuple[_Blocking, ...]:
             _, by_rule = tables.setdefault(path.column, (path, {}))
             for rule in path.rows:
                 by_rule.setdefault(rule, []).append((fact, path.through))
+    same: dict[tuple[tuple[str, tuple[str, ...]], ...], tuple[tuple[str, tuple[str, ...]], ...]] = {}
     cached = tuple(_Blocking(first.output, column, first.rule_column,
-                             {rule: tuple(facts) for rule, facts in by_rule.items()})
+                             {rule: same.setdefault(tuple(facts), tuple(facts))
+                              for rule, facts in by_rule.items()})
                    for column, (first, by_rule) in tables.items())
     pack._cache["missing_blocking"] = cached
     return cached

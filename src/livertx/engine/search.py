@@ -310,7 +310,7 @@ def category_candidates(row: Mapping[str, Any], pack: Pack) -> list[dict[str, An
     key, dimensions, facts = answer_key(row, pack)
     found = table.answers.get(key)
     if found is None:
-        found = _search(dimensions, facts, table)
+        found = _search(dimensions, facts(), table)
         if len(table.answers) < ANSWERS_KEPT:
             table.answers[key] = found
     return [{"id": category_id, "requires": {name: _copy(value) for name, value in
@@ -319,17 +319,28 @@ def category_candidates(row: Mapping[str, Any], pack: Pack) -> list[dict[str, An
 
 
 def answer_key(row: Mapping[str, Any], pack: Pack
-               ) -> tuple[tuple[Any, ...], dict[str, list[Any]], dict[str, Any]]:
+               ) -> tuple[tuple[Any, ...], dict[str, list[Any]], Callable[[], dict[str, Any]]]:
     """What a search rests on, as a key (the values tried for each unknown fact, and the
-    given facts it reads), with the values tried and the facts as the search takes them."""
+    given facts it reads), with the values tried and the facts as the search takes them
+    (built only when a search is run)."""
     dimensions = probe_dimensions(row, pack)
-    facts = {k: v for k, v in row.items() if k in FIELD_BY_NAME}
-    if "child_pugh_class" in dimensions:  # the tried class stands in for undecided labs
-        direct = direct_child_pugh_labs(category_columns(pack))
-        facts.update(dict.fromkeys(lab for lab in CHILD_PUGH_LABS if lab not in direct))
+    # the tried class stands in for undecided labs
+    cleared = _cleared_labs(pack) if "child_pugh_class" in dimensions else frozenset()
+
+    def facts() -> dict[str, Any]:
+        given = {k: v for k, v in row.items() if k in FIELD_BY_NAME}
+        given.update(dict.fromkeys(cleared))
+        return given
+
     key = (tuple((name, tuple(values)) for name, values in dimensions.items()),
-           tuple(facts.get(name) for name in _table(pack).inputs))
+           tuple(None if name in cleared else row.get(name) for name in _table(pack).inputs))
     return key, dimensions, facts
+
+
+def _cleared_labs(pack: Pack) -> frozenset[str]:
+    """The Child-Pugh labs the search leaves unknown while it tries the class."""
+    direct = direct_child_pugh_labs(category_columns(pack))
+    return frozenset(lab for lab in CHILD_PUGH_LABS if lab not in direct)
 
 
 def _copy(value: Any) -> Any:
