@@ -23,6 +23,7 @@ import itertools
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from livertx.compiler import nodes
@@ -191,6 +192,8 @@ class _Search:
         self.dimension = {self.slot[name]: i for i, name in enumerate(self.names)}
         self.check = tuple(self.slot[c] for c in table.possible_columns
                            if c in dimensions)
+        self.checked_values = _items(self.check)  # the chosen values the check reads
+        self.check_bits = sum(1 << i for i in self.check)
         self.memo: dict[tuple[Any, ...], Summary] = {}
         self.bits: dict[int, int] = {}  # facts (bit i: layout[i]) -> bits of their values
         self.checked: dict[tuple[Any, ...], Any] = {}  # the contradiction check's answers
@@ -216,8 +219,8 @@ class _Search:
                 return {}
             return {TRIED: reached} if category is None else {TRIED: reached, category: reached}
         if possible is ANY:
-            residual = (*residual, tuple(chosen[i] for i in self.check))
-            reads |= sum(1 << i for i in self.check)
+            residual = (*residual, self.checked_values(chosen))
+            reads |= self.check_bits
         read = self.bits.get(reads)
         if read is None:
             read = self.bits[reads] = sum(self.full[d] for i, d in self.dimension.items()
@@ -260,7 +263,7 @@ class _Search:
 
     def _possible(self, chosen: list[Any]) -> Any:
         """The contradiction check over the facts as given (and as chosen)."""
-        key = tuple(chosen[i] for i in self.check)
+        key = self.checked_values(chosen)
         found = self.checked.get(key, self)
         if found is self:
             given = self.given
@@ -287,6 +290,14 @@ class _Search:
         for i in check:
             chosen[i] = ANY
         return free | allowed if some else None
+
+
+def _items(indices: tuple[int, ...]) -> Callable[[list[Any]], tuple[Any, ...]]:
+    """The items at these indices, as a tuple (one `itemgetter` call, no loop in Python;
+    one index or none still gives a tuple)."""
+    if len(indices) > 1:
+        return itemgetter(*indices)
+    return lambda items: tuple(items[i] for i in indices)
 
 
 def quick(row: Mapping[str, Any], pack: Pack) -> bool:
@@ -357,18 +368,19 @@ def _search(dimensions: dict[str, list[Any]], facts: dict[str, Any], table: _Tab
     search = _Search(dimensions, facts, table)
     found = search.root()
     tried = found.get(TRIED, 0)
+    every = [sorted((v for k, v in enumerate(values) if tried >> (offset + k) & 1), key=_order)
+             for values, offset in zip(search.values, search.offsets)]
     out = []
     for category_id in search.table.order:
         if category_id not in found:
             continue
         requires: dict[str, Any] = {}
-        for name, values, offset in zip(search.names, search.values, search.offsets):
+        for name, values, offset, all_tried in zip(search.names, search.values,
+                                                   search.offsets, every):
             reaching = sorted((v for k, v in enumerate(values)
                                if found[category_id] >> (offset + k) & 1), key=_order)
-            every = sorted((v for k, v in enumerate(values) if tried >> (offset + k) & 1),
-                           key=_order)
-            if len(reaching) < len(every):
-                requires[name] = _requirement(reaching, every)
+            if len(reaching) < len(all_tried):
+                requires[name] = _requirement(reaching, all_tried)
         out.append((category_id, requires))
     return tuple(out)
 
