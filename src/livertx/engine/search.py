@@ -354,6 +354,12 @@ def _cleared_labs(pack: Pack) -> frozenset[str]:
     return frozenset(lab for lab in CHILD_PUGH_LABS if lab not in direct)
 
 
+def forget_answers(pack: Pack) -> None:
+    """Drop the kept answers (`category_candidates`): the next open case is searched
+    afresh (the benchmark measures a case seen for the first time this way)."""
+    _table(pack).answers.clear()
+
+
 def _copy(value: Any) -> Any:
     """A requirement as a new object (a list of values, or a bound)."""
     return list(value) if isinstance(value, list) else dict(value) \
@@ -402,4 +408,4 @@ def _requirement(reaching: list[Any], every: list[Any]) -> Any:
     return reaching
 
 
-__all__ = ["answer_key", "category_candidates", "quick"]
+__all__ = ["answer_key", "category_candidates", "forget_answers", "quick"]
