@@ -8,8 +8,8 @@ contradiction check (`rows.POSSIBLE`) and the category table's rows with the fac
 chosen yet set to `ANY` (`livertx.compiler.partial`: a result that is not `ANY` holds for
 every way of choosing the rest). A contradiction prunes the branch; a settled category (or
 a settled "no category") stands for every completion at once. An unsettled branch is
-split on a fact that the first unsettled row waits for, and the answers of its branches
-merged. Two shortcuts keep the branches few: an open fact that no unsettled row reads is
+split on the open fact, of those an unsettled row still reads, with the fewest values to
+try, and the answers of its branches merged. Two shortcuts keep the branches few: an open fact that no unsettled row reads is
 not split on (it takes every value in whatever the branch reaches), and a partial choice
 whose rows are left in the same state as one already answered (the same residuals,
 `compile_partial_residuals`) takes that answer. The result is exactly that of trying every
@@ -94,7 +94,8 @@ class _Table:
     @functools.cached_property
     def residuals(self) -> Residuals:
         """Every row's value on a partial row, with its residual, the facts it still
-        reads (bit i: `layout[i]`) and the fact to split on (`compile_partial_residuals`)."""
+        reads (bit i: `layout[i]`) (`compile_partial_residuals`; its fact to split on is
+        not used: `summary` picks the open fact with the fewest values)."""
         slot = {name: i for i, name in enumerate(self.layout)}
 
         def leaf(node: nodes.Node) -> tuple[tuple[int, ...], int]:
@@ -190,6 +191,7 @@ class _Search:
         self.base = {**facts, **dict.fromkeys(dimensions, ANY)}
         self.slot = {name: i for i, name in enumerate(table.layout)}
         self.dimension = {self.slot[name]: i for i, name in enumerate(self.names)}
+        self.width = {at: len(self.values[d]) for at, d in self.dimension.items()}
         self.check = tuple(self.slot[c] for c in table.possible_columns
                            if c in dimensions)
         self.checked_values = _items(self.check)  # the chosen values the check reads
@@ -211,7 +213,7 @@ class _Search:
         possible = self._possible(chosen)
         if possible is False:
             return {}
-        held, residual, reads, split = self.table.residuals(probe, chosen)
+        held, residual, reads, _ = self.table.residuals(probe, chosen)
         category = self.table.decide(held)
         if category is not ANY:
             reached = open_bits if possible is True else self._possible_bits(chosen, open_bits)
@@ -230,8 +232,10 @@ class _Search:
         key = (open_bits, residual)
         found = self.memo.get(key)
         if found is None:
-            if split < 0 or chosen[split] is not ANY:  # a contradiction check still open
-                split = next(i for i, d in self.dimension.items() if open_bits & self.full[d])
+            # split on the open fact, of those still read, with the fewest values: fewer
+            # branches at the top, and more of them meet again below (`memo`)
+            split = min((i for i, d in self.dimension.items() if open_bits & self.full[d]),
+                        key=self.width.__getitem__)
             found = self.memo[key] = self._split(chosen, open_bits, probe, split)
         return {outcome: bits | free for outcome, bits in found.items()} if free else found
 
