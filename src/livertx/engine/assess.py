@@ -184,7 +184,7 @@ class _OptionText:
 # fit, rule, whether every candidate agrees, the notes shown, each candidate's
 # (category, fit, rule) when the entry lists them
 EntryKey = tuple[str, str, bool, tuple[str, ...], tuple[tuple[str, str, str], ...]]
-ENTRIES_PER_OPTION = 1024  # kept per option; the ways an entry can come out are few
+ENTRIES_PER_OPTION = 512  # kept per option (a bound: the ways an entry comes out are few)
 
 
 @dataclass(frozen=True, eq=False)
@@ -261,6 +261,7 @@ def _entry(row: dict[str, Any], text: _OptionText, by_candidate: list[dict[str, 
 
 def _keyed_entry(row: dict[str, Any], text: _OptionText, by_candidate: list[dict[str, Any]]
                  ) -> OptionEntry:
+    """The entry by its key (`EntryKey`): what the contract shows of the row's values."""
     table = text.table
     rule_id, fit = row[table.rule_column], row[table.column]
     agreed = _agreed(table, by_candidate) if fit == UNKNOWN_FIT else None

@@ -22,7 +22,7 @@ from livertx.knowledge.pack import Pack
 from livertx.patient import Patient, parse_patient
 from livertx.readonly import ReadOnlyDict, ReadOnlyList
 
-MODELS_PER_ENTRY = 64  # by missing facts; only an unknown fit has any
+MODELS_PER_ENTRY = 16  # by missing facts (only an unknown fit has any)
 
 
 def assess_typed(patient: Patient | dict[str, Any], pack: Pack) -> Assessment:
