@@ -17,7 +17,10 @@ $(STAMP): pyproject.toml
 	@$(BIN)/python -m pip install -q -e '.[test,spark]'
 	@touch $(STAMP)
 
+# bytecode for the checkout, as pip writes it for an installed package: a cold `livertx`
+# start reads it instead of compiling each changed module (PYTHONDONTWRITEBYTECODE shells)
 install: $(STAMP)
+	@$(BIN)/python -m compileall -q src
 
 system-deps:
 	@echo "==> checking system packages (Chromium, Java, PostgreSQL)"

@@ -22,7 +22,7 @@ from livertx.compiler import nodes
 from livertx.compiler.parse import parse
 from livertx.compiler.partial import ANY, compile_partial, compile_partial_residuals
 from livertx.compiler.python import compile_python
-from livertx.engine import assess
+from livertx.engine import assess, search
 from livertx.engine.conditions import CHILD_PUGH_LABS, direct_child_pugh_labs
 from livertx.engine.rows import (
     POSSIBLE,
@@ -33,7 +33,8 @@ from livertx.engine.rows import (
     probe_values,
     row_plan,
 )
-from livertx.engine.search import EXPLORE_LIMIT, category_candidates
+from livertx.engine.search import EXPLORE_LIMIT, answer_key, category_candidates
+from livertx.errors import InvalidInput
 from livertx.generate import generate_patients
 from livertx.knowledge.pack import Pack, load_guideline
 from livertx.patient import parse_patient
@@ -245,3 +246,32 @@ def test_same_residual_means_same_value_for_every_completion(name: str, expr: st
         completion = dict(zip(sorted(hidden), values))
         assert concrete({**rows[0], **completion}) == concrete({**rows[1], **completion}), (
             name, rows, completion)
+
+
+@pytest.mark.parametrize("guideline", list(PACKS))
+def test_a_kept_answer_is_the_answer_of_every_patient_with_its_key(guideline: str) -> None:
+    """`category_candidates` keeps its answers by the facts the search reads
+    (`answer_key`): two patients with the same key must have the same candidates when
+    each is searched afresh. Each generated patient is paired with another one's values
+    for every fact the key leaves out."""
+    pack = PACKS[guideline]
+    table = search._table(pack)
+    frame = generate_patients(300, seed=11, unknown_rate=0.35)
+    rows = [{k: v for k, v in r.items() if v is not None} for r in frame.iter_rows(named=True)]
+    compared = 0
+    for facts, donor in zip(rows, rows[1:] + rows[:1]):
+        other = {**{k: v for k, v in donor.items() if k not in table.inputs},
+                 **{k: v for k, v in facts.items() if k in table.inputs}}
+        try:
+            first, second = (evaluate_row(parse_patient(p).facts(), pack) for p in (facts, other))
+        except InvalidInput:
+            continue
+        if first["category"] is not None or answer_key(first, pack)[0] != answer_key(second, pack)[0]:
+            continue
+        table.answers.clear()
+        answer = _ordered(category_candidates(first, pack))
+        table.answers.clear()
+        assert _ordered(category_candidates(second, pack)) == answer, other
+        assert _ordered(category_candidates(second, pack)) == answer  # kept, the same
+        compared += 1
+    assert compared >= 50, compared

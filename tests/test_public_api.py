@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from hypothesis import given
+from pydantic import ValidationError
 from test_engine_properties import SETTINGS, patients
 from typer.testing import CliRunner
 
@@ -22,7 +23,9 @@ from livertx.cli.assess import Format
 from livertx.contract import Assessment
 from livertx.engine.assess import assess as assess_json
 from livertx.errors import InvalidInput, PackError
+from livertx.generate import generate_patients
 from livertx.knowledge import load_pack
+from livertx.knowledge.pack import load_guideline
 from livertx.render.registry import RENDERERS, render
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -97,3 +100,45 @@ def test_the_html_view_refuses_several_files_instead_of_dropping_them() -> None:
     early = str(EXAMPLES / "early.json")
     refused = CliRunner().invoke(app, ["assess", early, early, "--format", "html"])
     assert refused.exit_code == 2 and "give one file" in refused.output
+
+
+@pytest.mark.parametrize("guideline", ["acs-2017", "bclc-2022"])
+def test_the_typed_result_dumps_to_exactly_the_json_for_generated_patients(guideline: str
+                                                                          ) -> None:
+    """`livertx.assess` shares option entries between results (`livertx.engine.typed`); its
+    dump must still be the JSON of the dict path, value for value and type for type, for
+    decided and open patients alike (each patient assessed twice: the second time every
+    entry is a kept one)."""
+    pack = load_guideline(guideline)
+    frame = generate_patients(150, seed=29, unknown_rate=0.3)
+    checked = opened = 0
+    for row in frame.iter_rows(named=True):
+        patient = {k: v for k, v in row.items() if v is not None}
+        try:
+            expected = json.dumps(assess_json(patient, pack), sort_keys=True)
+        except InvalidInput:
+            continue
+        for _ in range(2):
+            typed = livertx.assess(patient, guideline=guideline).model_dump(by_alias=True)
+            assert json.dumps(typed, sort_keys=True) == expected, patient
+        checked += 1
+        opened += typed["category"]["id"] is None
+    assert checked >= 100 and opened >= 10, (checked, opened)
+
+
+def test_a_shared_option_entry_cannot_be_changed_through_one_result() -> None:
+    """Results share their option entries: changing one result's entry would change every
+    later result with the same entry, so the entries refuse to change."""
+    first = livertx.assess(_example("early"))
+    option = first.options[0]
+    with pytest.raises(ValidationError):
+        option.fit = "not_advised"  # type: ignore[misc]
+    with pytest.raises(TypeError, match="shared between assessments"):
+        option.reasons.append(option.reasons[0])
+    with pytest.raises(TypeError, match="shared between assessments"):
+        option.side_effects[0] = "changed"
+    again = livertx.assess(_example("early")).options[0]
+    assert again.fit == "primary" and len(again.reasons) == 1
+    copied = list(option.side_effects)  # a copy is an ordinary list
+    copied.append("mine")
+    assert again.side_effects == copied[:-1]

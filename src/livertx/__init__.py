@@ -22,11 +22,10 @@ def assess(patient: Patient | dict[str, Any], guideline: str = "acs-2017") -> As
     """One patient in, the typed output contract out (`.model_dump(by_alias=True)` is the
     JSON of `livertx assess --format json`). Raises `livertx.errors.InvalidInput` for bad
     input, naming each field and what it accepts."""
-    from livertx.contract import Assessment
-    from livertx.engine.assess import assess as assess_json
+    from livertx.engine.typed import assess_typed
     from livertx.knowledge.pack import load_guideline
 
-    return Assessment.model_validate(assess_json(patient, load_guideline(guideline)))
+    return assess_typed(patient, load_guideline(guideline))
 
 
 __all__ = ["__version__", "assess"]

@@ -18,7 +18,14 @@ class _Open(BaseModel):
     model_config = ConfigDict(extra="allow", populate_by_name=True)
 
 
-class Reason(_Open):
+class _Shared(_Open):
+    """A part that `livertx.assess` shares between results (an option's entry and what is
+    in it): frozen, with read-only lists and dicts (`livertx.engine.typed`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+
+class Reason(_Shared):
     text: str
     source: str = Field(description="Section id of the source, see GET /api/pack")
     rule: str | None = None
@@ -40,24 +47,24 @@ class Category(_Open):
     missing: list[str] = Field(default_factory=list)
 
 
-class Note(_Open):
+class Note(_Shared):
     text: str
     source: str
     rule: str | None = None
 
 
-class IfCategory(_Open):
+class IfCategory(_Shared):
     category: str
     fit: Fit
     rule: str | None = None
 
 
-class DependsOn(_Open):
+class DependsOn(_Shared):
     rule: str
     when: str
 
 
-class OptionFit(_Open):
+class OptionFit(_Shared):
     id: str
     name: str
     group: str

@@ -108,17 +108,67 @@ def is_open(path: Path, row: Mapping[str, Any]) -> bool:
 
 
 def missing_by_table(row: Mapping[str, Any], pack: Pack) -> dict[str, list[str]]:
-    """For one evaluated row: each open table's output column -> its missing facts."""
+    """For one evaluated row: each open table's output column -> its missing facts (each
+    table's state read once: only the facts behind the row that blocks it are looked at)."""
     out: dict[str, list[str]] = {}
-    for fact, paths in missing_paths(pack):
-        if not asked_for(fact, row):
+    asked: dict[str, bool] = {}  # each fact's `asked_for`, and each `through`'s state, once
+    unknown: dict[tuple[str, ...], bool] = {(): True}
+    done: dict[int, list[str]] = {}  # by blocking facts (tables often share them), once
+    for table in _blocking(pack):
+        value = row.get(table.column)
+        if not (value is None if table.output == "category" else value == UNKNOWN_FIT):
             continue
-        for path in paths:
-            if is_open(path, row):
-                out.setdefault(path.column, [])
-                if fact not in out[path.column]:
-                    out[path.column].append(fact)
+        blocking = table.facts.get(row.get(table.rule_column), ())
+        found = done.get(id(blocking))
+        if found is None:
+            found = done[id(blocking)] = []
+            for fact, through in blocking:
+                ask = asked.get(fact)
+                if ask is None:
+                    ask = asked[fact] = asked_for(fact, row)
+                if not ask:
+                    continue
+                open_ = unknown.get(through)
+                if open_ is None:
+                    open_ = unknown[through] = any(row.get(c) is None for c in through)
+                if open_:
+                    found.append(fact)
+        if found:
+            out[table.column] = list(found)
     return out
+
+
+@dataclass(frozen=True)
+class _Blocking:
+    """One table's paths by the row that blocks it: the facts (in vocabulary order) a
+    table blocked at that row may be missing, each with the derived columns (or the
+    category) it counts through (`Path.through`, as `is_open` reads it)."""
+
+    output: str
+    column: str
+    rule_column: str
+    facts: dict[str | None, tuple[tuple[str, tuple[str, ...]], ...]]
+
+
+def _blocking(pack: Pack) -> tuple[_Blocking, ...]:
+    """`missing_paths` turned around: by table, then by blocking row (cached on the pack).
+    Equal lists of facts are one object, so that `missing_by_table` reads each once."""
+    cached: tuple[_Blocking, ...] | None = pack._cache.get("missing_blocking")
+    if cached is not None:
+        return cached
+    tables: dict[str, tuple[Path, dict[str | None, list[tuple[str, tuple[str, ...]]]]]] = {}
+    for fact, paths in missing_paths(pack):
+        for path in paths:
+            _, by_rule = tables.setdefault(path.column, (path, {}))
+            for rule in path.rows:
+                by_rule.setdefault(rule, []).append((fact, path.through))
+    same: dict[tuple[tuple[str, tuple[str, ...]], ...], tuple[tuple[str, tuple[str, ...]], ...]] = {}
+    cached = tuple(_Blocking(first.output, column, first.rule_column,
+                             {rule: same.setdefault(tuple(facts), tuple(facts))
+                              for rule, facts in by_rule.items()})
+                   for column, (first, by_rule) in tables.items())
+    pack._cache["missing_blocking"] = cached
+    return cached
 
 
 def missing(row: Mapping[str, Any], pack: Pack) -> list[str]:

@@ -227,15 +227,27 @@ def class_range(row: Mapping[str, Any]) -> list[str]:
 def probe_dimensions(row: Mapping[str, Any], pack: Pack) -> dict[str, list[Any]]:
     """Each unknown fact the category rests on, with the values it is tried at; the
     Child-Pugh class stands in for undecided labs."""
-    facts, tries_class = probed_facts(pack)
-    thresholds = candidate_thresholds(pack)
+    tries_class, tried = _probes(pack)
     dimensions: dict[str, list[Any]] = {}
     if row.get("cp_class") is None and tries_class:
         dimensions["child_pugh_class"] = class_range(row)
-    for fact in facts:
+    for fact, values in tried:
         if row.get(fact) is None:
-            dimensions[fact] = probe_values(fact, thresholds.get(fact, set()))
+            dimensions[fact] = list(values)
     return dimensions
+
+
+def _probes(pack: Pack) -> tuple[bool, tuple[tuple[str, tuple[Any, ...]], ...]]:
+    """Whether the class is tried, and each probed fact with its values (cached on the
+    pack: an open case asks for them every time)."""
+    cached: tuple[bool, tuple[tuple[str, tuple[Any, ...]], ...]] | None = \
+        pack._cache.get("probes")
+    if cached is None:
+        facts, tries_class = probed_facts(pack)
+        thresholds = candidate_thresholds(pack)
+        cached = pack._cache["probes"] = (tries_class, tuple(
+            (fact, tuple(probe_values(fact, thresholds.get(fact, set())))) for fact in facts))
+    return cached
 
 
 # Combinations the vocabulary rejects as contradictions are not tried as candidates: one

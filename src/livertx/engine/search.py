@@ -8,8 +8,8 @@ contradiction check (`rows.POSSIBLE`) and the category table's rows with the fac
 chosen yet set to `ANY` (`livertx.compiler.partial`: a result that is not `ANY` holds for
 every way of choosing the rest). A contradiction prunes the branch; a settled category (or
 a settled "no category") stands for every completion at once. An unsettled branch is
-split on a fact that the first unsettled row waits for, and the answers of its branches
-merged. Two shortcuts keep the branches few: an open fact that no unsettled row reads is
+split on the open fact, of those an unsettled row still reads, with the fewest values to
+try, and the answers of its branches merged. Two shortcuts keep the branches few: an open fact that no unsettled row reads is
 not split on (it takes every value in whatever the branch reaches), and a partial choice
 whose rows are left in the same state as one already answered (the same residuals,
 `compile_partial_residuals`) takes that answer. The result is exactly that of trying every
@@ -23,6 +23,7 @@ import itertools
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from livertx.compiler import nodes
@@ -44,6 +45,7 @@ from livertx.vocabulary import FIELD_BY_NAME
 
 Condition = Callable[[Mapping[str, Any]], Any]
 EXPLORE_LIMIT = 100  # combinations up to which a search is `quick`
+ANSWERS_KEPT = 4096  # searches kept per pack (`category_candidates`)
 
 
 class _Facts:
@@ -92,7 +94,8 @@ class _Table:
     @functools.cached_property
     def residuals(self) -> Residuals:
         """Every row's value on a partial row, with its residual, the facts it still
-        reads (bit i: `layout[i]`) and the fact to split on (`compile_partial_residuals`)."""
+        reads (bit i: `layout[i]`) (`compile_partial_residuals`; its fact to split on is
+        not used: `summary` picks the open fact with the fewest values)."""
         slot = {name: i for i, name in enumerate(self.layout)}
 
         def leaf(node: nodes.Node) -> tuple[tuple[int, ...], int]:
@@ -111,6 +114,20 @@ class _Table:
                 changed.add(output.name)
         implied = tuple(o.name for o in steps if o.name in FIELD_BY_NAME)
         return implied, compile_partial_steps([(o.name, o.node) for o in steps])
+
+    @functools.cached_property
+    def inputs(self) -> tuple[str, ...]:
+        """The given facts a search can read: those the derived values, the rows and the
+        contradiction check name, and the fields an implication sets."""
+        read = set(self.possible_columns).union(
+            *(nodes.columns(o.node) | {o.name} for o in self.steps),
+            *(nodes.columns(r) for r in self.rows))
+        return tuple(f for f in FIELD_BY_NAME if f in read)
+
+    @functools.cached_property
+    def answers(self) -> dict[tuple[Any, ...], Answer]:
+        """`category_candidates`' answers so far, by the facts they rest on."""
+        return {}
 
     @functools.cached_property
     def decided(self) -> dict[tuple[Any, ...], Any]:
@@ -174,8 +191,11 @@ class _Search:
         self.base = {**facts, **dict.fromkeys(dimensions, ANY)}
         self.slot = {name: i for i, name in enumerate(table.layout)}
         self.dimension = {self.slot[name]: i for i, name in enumerate(self.names)}
+        self.width = {at: len(self.values[d]) for at, d in self.dimension.items()}
         self.check = tuple(self.slot[c] for c in table.possible_columns
                            if c in dimensions)
+        self.checked_values = _items(self.check)  # the chosen values the check reads
+        self.check_bits = sum(1 << i for i in self.check)
         self.memo: dict[tuple[Any, ...], Summary] = {}
         self.bits: dict[int, int] = {}  # facts (bit i: layout[i]) -> bits of their values
         self.checked: dict[tuple[Any, ...], Any] = {}  # the contradiction check's answers
@@ -193,7 +213,7 @@ class _Search:
         possible = self._possible(chosen)
         if possible is False:
             return {}
-        held, residual, reads, split = self.table.residuals(probe, chosen)
+        held, residual, reads, _ = self.table.residuals(probe, chosen)
         category = self.table.decide(held)
         if category is not ANY:
             reached = open_bits if possible is True else self._possible_bits(chosen, open_bits)
@@ -201,8 +221,8 @@ class _Search:
                 return {}
             return {TRIED: reached} if category is None else {TRIED: reached, category: reached}
         if possible is ANY:
-            residual = (*residual, tuple(chosen[i] for i in self.check))
-            reads |= sum(1 << i for i in self.check)
+            residual = (*residual, self.checked_values(chosen))
+            reads |= self.check_bits
         read = self.bits.get(reads)
         if read is None:
             read = self.bits[reads] = sum(self.full[d] for i, d in self.dimension.items()
@@ -212,8 +232,10 @@ class _Search:
         key = (open_bits, residual)
         found = self.memo.get(key)
         if found is None:
-            if split < 0 or chosen[split] is not ANY:  # a contradiction check still open
-                split = next(i for i, d in self.dimension.items() if open_bits & self.full[d])
+            # split on the open fact, of those still read, with the fewest values: fewer
+            # branches at the top, and more of them meet again below (`memo`)
+            split = min((i for i, d in self.dimension.items() if open_bits & self.full[d]),
+                        key=self.width.__getitem__)
             found = self.memo[key] = self._split(chosen, open_bits, probe, split)
         return {outcome: bits | free for outcome, bits in found.items()} if free else found
 
@@ -245,7 +267,7 @@ class _Search:
 
     def _possible(self, chosen: list[Any]) -> Any:
         """The contradiction check over the facts as given (and as chosen)."""
-        key = tuple(chosen[i] for i in self.check)
+        key = self.checked_values(chosen)
         found = self.checked.get(key, self)
         if found is self:
             given = self.given
@@ -274,6 +296,14 @@ class _Search:
         return free | allowed if some else None
 
 
+def _items(indices: tuple[int, ...]) -> Callable[[list[Any]], tuple[Any, ...]]:
+    """The items at these indices, as a tuple (one `itemgetter` call, no loop in Python;
+    one index or none still gives a tuple)."""
+    if len(indices) > 1:
+        return itemgetter(*indices)
+    return lambda items: tuple(items[i] for i in indices)
+
+
 def quick(row: Mapping[str, Any], pack: Pack) -> bool:
     """Whether an open row's search is short (few combinations to try): the API runs it on
     the event loop."""
@@ -286,29 +316,83 @@ def _size(dimensions: dict[str, list[Any]]) -> int:
 
 def category_candidates(row: Mapping[str, Any], pack: Pack) -> list[dict[str, Any]]:
     """Each category some value of the unknown facts reaches, in table order, with the
-    values it requires ("requires": one value, a bound, or a list of values)."""
+    values it requires ("requires": one value, a bound, or a list of values).
+
+    The answer rests only on the facts the search reads (`_Table.inputs`) and the values
+    it tries, so it is kept by them (`ANSWERS_KEPT` per pack): an open case seen before, or
+    one that differs only in facts the category does not read, is not searched again."""
+    table = _table(pack)
+    key, dimensions, facts = answer_key(row, pack)
+    found = table.answers.get(key)
+    if found is None:
+        found = _search(dimensions, facts(), table)
+        if len(table.answers) < ANSWERS_KEPT:
+            table.answers[key] = found
+    return [{"id": category_id, "requires": {name: _copy(value) for name, value in
+                                             requires.items()}}
+            for category_id, requires in found]
+
+
+def answer_key(row: Mapping[str, Any], pack: Pack
+               ) -> tuple[tuple[Any, ...], dict[str, list[Any]], Callable[[], dict[str, Any]]]:
+    """What a search rests on, as a key (the values tried for each unknown fact, and the
+    given facts it reads), with the values tried and the facts as the search takes them
+    (built only when a search is run)."""
     dimensions = probe_dimensions(row, pack)
-    facts = {k: v for k, v in row.items() if k in FIELD_BY_NAME}
-    if "child_pugh_class" in dimensions:  # the tried class stands in for undecided labs
-        direct = direct_child_pugh_labs(category_columns(pack))
-        facts.update(dict.fromkeys(lab for lab in CHILD_PUGH_LABS if lab not in direct))
-    search = _Search(dimensions, facts, _table(pack))
+    # the tried class stands in for undecided labs
+    cleared = _cleared_labs(pack) if "child_pugh_class" in dimensions else frozenset()
+
+    def facts() -> dict[str, Any]:
+        given = {k: v for k, v in row.items() if k in FIELD_BY_NAME}
+        given.update(dict.fromkeys(cleared))
+        return given
+
+    key = (tuple((name, tuple(values)) for name, values in dimensions.items()),
+           tuple(None if name in cleared else row.get(name) for name in _table(pack).inputs))
+    return key, dimensions, facts
+
+
+def _cleared_labs(pack: Pack) -> frozenset[str]:
+    """The Child-Pugh labs the search leaves unknown while it tries the class."""
+    direct = direct_child_pugh_labs(category_columns(pack))
+    return frozenset(lab for lab in CHILD_PUGH_LABS if lab not in direct)
+
+
+def forget_answers(pack: Pack) -> None:
+    """Drop the kept answers (`category_candidates`): the next open case is searched
+    afresh (the benchmark measures a case seen for the first time this way)."""
+    _table(pack).answers.clear()
+
+
+def _copy(value: Any) -> Any:
+    """A requirement as a new object (a list of values, or a bound)."""
+    return list(value) if isinstance(value, list) else dict(value) \
+        if isinstance(value, dict) else value
+
+
+Answer = tuple[tuple[str, dict[str, Any]], ...]  # (category, what it requires), kept
+
+
+def _search(dimensions: dict[str, list[Any]], facts: dict[str, Any], table: _Table
+            ) -> Answer:
+    search = _Search(dimensions, facts, table)
     found = search.root()
     tried = found.get(TRIED, 0)
+    every = [sorted((v for k, v in enumerate(values) if tried >> (offset + k) & 1), key=_order)
+             for values, offset in zip(search.values, search.offsets)]
     out = []
     for category_id in search.table.order:
         if category_id not in found:
             continue
         requires: dict[str, Any] = {}
-        for name, values, offset in zip(search.names, search.values, search.offsets):
+        for name, values, offset, all_tried in zip(search.names, search.values,
+                                                   search.offsets, every):
             reaching = sorted((v for k, v in enumerate(values)
                                if found[category_id] >> (offset + k) & 1), key=_order)
-            every = sorted((v for k, v in enumerate(values) if tried >> (offset + k) & 1),
-                           key=_order)
-            if len(reaching) < len(every):
-                requires[name] = _requirement(reaching, every)
-        out.append({"id": category_id, "requires": requires})
-    return out
+            if len(reaching) < len(all_tried):
+                requires[name] = _requirement(reaching, all_tried)
+        out.append((category_id, requires))
+    return tuple(out)
 
 
 def _order(value: Any) -> tuple[int, Any]:
@@ -328,4 +412,4 @@ def _requirement(reaching: list[Any], every: list[Any]) -> Any:
     return reaching
 
 
-__all__ = ["category_candidates", "quick"]
+__all__ = ["answer_key", "category_candidates", "forget_answers", "quick"]
