@@ -315,3 +315,29 @@ def test_refuses_an_output_folder_that_does_not_exist(tmp_path: Path) -> None:
     _frame([EARLY]).write_parquet(source)
     with pytest.raises(CohortError, match="does not exist"):
         run_cohort(source, tmp_path / "nowhere" / "out.parquet")
+
+
+@pytest.mark.parametrize("engine", ["polars", "duckdb"])
+def test_a_csv_column_left_blank_is_unknown_not_a_bad_file(tmp_path: Path, engine: str) -> None:
+    """A registry export with a column nobody filled (CSV readers call it text) is read as
+    unknown values of that field, not refused; a header-only CSV gives an empty output."""
+    source, out = tmp_path / "in.csv", tmp_path / "out.parquet"
+    source.write_text("tumor_count,largest_tumor_cm,albumin,bilirubin\n1,2.5,,1.0\n2,3.0,,\n")
+    result = _cli(str(source), "-o", str(out), "--engine", engine)
+    assert result.exit_code == 0, result.output
+    written = _read(out)
+    assert written["albumin"].dtype == pl.Float64
+    assert written["albumin"].null_count() == 2
+    assert written["cp_points_albumin"].null_count() == 2
+    expected = [assess({"tumor_count": 1, "largest_tumor_cm": 2.5, "bilirubin": 1.0}),
+                assess({"tumor_count": 2, "largest_tumor_cm": 3.0})]
+    assert written["missing"].to_list() == [e["missing"] for e in expected]
+    assert written["category"].to_list() == [e["category"]["id"] for e in expected]
+    assert written["bilirubin"].to_list() == [1.0, None]
+
+    header_only = tmp_path / "header.csv"
+    header_only.write_text("tumor_count,largest_tumor_cm,albumin\n")
+    result = _cli(str(header_only), "-o", str(out), "--engine", engine)
+    assert result.exit_code == 0, result.output
+    assert _read(out).height == 0
+    assert _read(out).columns[-len(PLAN.output_columns):] == PLAN.output_columns

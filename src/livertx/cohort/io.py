@@ -113,6 +113,8 @@ def open_source(path: str | Path, *, mapping: Mapping | None = None, units_si: b
             continue
         if not _ACCEPTS[spec.type](dtype):
             line = first_bad_line(path, name, spec.type, mapping) if fmt == "csv" else None
+            if fmt == "csv" and line is None and _blank(path, name, mapping):
+                continue  # no value at all (or no rows): read as that type, every value unknown
             where = f" (first at line {line})" if line else ""
             raise CohortError(f"input {path}: column {name} holds {dtype}{where}; expected "
                               f"{_TYPE_WORDS[spec.type]} ({spec.accepted})")
@@ -158,6 +160,17 @@ def first_bad_line(path: Path, column: str, kind: str, mapping: Mapping | None) 
     except (pl.exceptions.PolarsError, OSError):
         return None
     return int(found["livertx_row"][0]) + 2 if found.height else None
+
+
+def _blank(path: Path, column: str, mapping: Mapping | None) -> bool:
+    """Whether a CSV column holds no value in any row (CSV readers call such a column text)."""
+    try:
+        value = pl.col(column).cast(pl.String).str.strip_chars()
+        filled = (_scan_csv(path, mapping, {column: pl.String()})
+                  .filter(value.is_not_null() & (value != "")).select(pl.len()).collect())
+    except (pl.exceptions.PolarsError, OSError):
+        return False
+    return int(filled.item()) == 0
 
 
 def with_line(source: Source, exc: CohortError) -> CohortError:
