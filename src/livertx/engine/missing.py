@@ -98,12 +98,16 @@ def asked_for(fact: str, row: Mapping[str, Any]) -> bool:
                 and all(row.get(lab) is None for lab in CHILD_PUGH_LABS))
 
 
+def blocked(output: str, value: Any) -> bool:
+    """Whether a table's output says it is blocked: no category, or an unknown fit."""
+    return value is None if output == "category" else bool(value == UNKNOWN_FIT)
+
+
 def is_open(path: Path, row: Mapping[str, Any]) -> bool:
     """Whether the path holds for a row: its table blocked at one of its rows (and the
     derived value or category it goes through unknown)."""
-    value = row.get(path.column)
-    blocked = value is None if path.output == "category" else value == UNKNOWN_FIT
-    return (blocked and row.get(path.rule_column) in path.rows
+    return (blocked(path.output, row.get(path.column))
+            and row.get(path.rule_column) in path.rows
             and (not path.through or any(row.get(c) is None for c in path.through)))
 
 
@@ -115,8 +119,7 @@ def missing_by_table(row: Mapping[str, Any], pack: Pack) -> dict[str, list[str]]
     unknown: dict[tuple[str, ...], bool] = {(): True}
     done: dict[int, list[str]] = {}  # by blocking facts (tables often share them), once
     for table in _blocking(pack):
-        value = row.get(table.column)
-        if not (value is None if table.output == "category" else value == UNKNOWN_FIT):
+        if not blocked(table.output, row.get(table.column)):
             continue
         blocking = table.facts.get(row.get(table.rule_column), ())
         found = done.get(id(blocking))
