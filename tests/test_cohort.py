@@ -341,3 +341,32 @@ def test_a_csv_column_left_blank_is_unknown_not_a_bad_file(tmp_path: Path, engin
     assert result.exit_code == 0, result.output
     assert _read(out).height == 0
     assert _read(out).columns[-len(PLAN.output_columns):] == PLAN.output_columns
+
+
+@pytest.mark.parametrize("engine", ["polars", "duckdb"])
+def test_csv_cells_holding_only_spaces_are_unknown_and_padded_values_are_read(
+        tmp_path: Path, engine: str) -> None:
+    """Spreadsheets leave cells holding a space and pad values (` 2.5 `, ` True`): such a
+    column is still numbers or true/false, not text that refuses the whole file. A blank cell
+    stays unknown (and is named in `missing`); a word in a number column is still refused
+    with its line."""
+    source, out = tmp_path / "in.csv", tmp_path / "out.parquet"
+    source.write_text("largest_tumor_cm,tumor_count,albumin,distant_spread\n"
+                      " 2.5 ,1, 3.5 , True\n ,2, ,\n")
+    result = _cli(str(source), "-o", str(out), "--engine", engine)
+    assert result.exit_code == 0, result.output
+    written = _read(out)
+    assert written["largest_tumor_cm"].to_list() == [2.5, None]
+    assert written["albumin"].to_list() == [3.5, None]
+    assert written["distant_spread"].to_list() == [True, None]
+    expected = [assess({"largest_tumor_cm": 2.5, "tumor_count": 1, "albumin": 3.5,
+                        "distant_spread": True}),
+                assess({"tumor_count": 2})]
+    assert written["missing"].to_list() == [e["missing"] for e in expected]
+    assert "largest_tumor_cm" in written["missing"][1]
+    assert written["category"].to_list() == [e["category"]["id"] for e in expected]
+
+    source.write_text("largest_tumor_cm,tumor_count\n 2.5 ,1\n3,two\n")
+    result = _cli(str(source), "-o", str(out), "--engine", engine)
+    assert result.exit_code == 2
+    assert "tumor_count" in result.output and "line 3" in result.output

@@ -62,11 +62,14 @@ class Source:
     raw_columns: tuple[str, ...]  # the file's columns (after a mapping's `names`)
     mapping: Mapping | None
     units_si: bool
+    # CSV columns read as text only because some cells are blank or padded with spaces
+    # (every other value is of the field's type): trimmed and typed while reading.
+    padded: tuple[str, ...] = ()
 
     @property
     def needs_preparing(self) -> bool:
-        """True when values must be renamed, recoded or converted before any engine."""
-        return self.mapping is not None or self.units_si
+        """True when values must be renamed, recoded, trimmed or converted before any engine."""
+        return self.mapping is not None or self.units_si or bool(self.padded)
 
     def vocabulary_columns(self) -> list[str]:
         return [c for c in self.columns if c in FIELD_BY_NAME]
@@ -107,14 +110,17 @@ def open_source(path: str | Path, *, mapping: Mapping | None = None, units_si: b
         raise CohortError(f"input {path}: column(s) {', '.join(clash)} are written by the cohort "
                           "run; rename them in the input or with --map")
     mapped = {c.target for c in mapping.columns} if mapping else set()
+    padded: list[str] = []
     for name, dtype in schema.items():
         spec = FIELD_BY_NAME.get(name)
         if spec is None or name in mapped or (units_si and name in SI_FACTORS):
             continue
         if not _ACCEPTS[spec.type](dtype):
             line = first_bad_line(path, name, spec.type, mapping) if fmt == "csv" else None
-            if fmt == "csv" and line is None and _blank(path, name, mapping):
-                continue  # no value at all (or no rows): read as that type, every value unknown
+            if fmt == "csv" and line is None:
+                # Every value is of the type once trimmed; blank cells are unknown values.
+                padded.append(name)
+                continue
             where = f" (first at line {line})" if line else ""
             raise CohortError(f"input {path}: column {name} holds {dtype}{where}; expected "
                               f"{_TYPE_WORDS[spec.type]} ({spec.accepted})")
@@ -123,7 +129,7 @@ def open_source(path: str | Path, *, mapping: Mapping | None = None, units_si: b
             if name in schema and not _ACCEPTS["float"](schema[name]):
                 raise CohortError(f"input {path}: column {name} holds {schema[name]}; expected "
                                   "numbers")
-    return Source(path, fmt, tuple(columns), raw, mapping, units_si)
+    return Source(path, fmt, tuple(columns), raw, mapping, units_si, tuple(padded))
 
 
 def _raw_schema(path: Path, fmt: str, mapping: Mapping | None) -> dict[str, pl.DataType]:
@@ -160,17 +166,6 @@ def first_bad_line(path: Path, column: str, kind: str, mapping: Mapping | None) 
     except (pl.exceptions.PolarsError, OSError):
         return None
     return int(found["livertx_row"][0]) + 2 if found.height else None
-
-
-def _blank(path: Path, column: str, mapping: Mapping | None) -> bool:
-    """Whether a CSV column holds no value in any row (CSV readers call such a column text)."""
-    try:
-        value = pl.col(column).cast(pl.String).str.strip_chars()
-        filled = (_scan_csv(path, mapping, {column: pl.String()})
-                  .filter(value.is_not_null() & (value != "")).select(pl.len()).collect())
-    except (pl.exceptions.PolarsError, OSError):
-        return False
-    return int(filled.item()) == 0
 
 
 def with_line(source: Source, exc: CohortError) -> CohortError:
@@ -222,10 +217,13 @@ def scan(source: Source) -> pl.LazyFrame:
         else:
             wanted = {_source_name(m, raw, source.path): pl.String()
                       for m in source.mapping.columns}
+        wanted.update({c: pl.String() for c in source.padded})
         types = {o: wanted[n] for o, n in zip(original, raw) if n in wanted}
         frame = _scan_csv(source.path, source.mapping, types)
     if source.mapping is not None and source.mapping.names is not None:
         frame = frame.rename(dict(zip(frame.collect_schema().names(), raw)))
+    if source.padded:
+        frame = frame.with_columns([_trimmed(c) for c in source.padded])
     if source.mapping is not None:
         frame = frame.with_columns(
             [_mapped(m, _source_name(m, raw, source.path), source.mapping)
@@ -235,6 +233,17 @@ def scan(source: Source) -> pl.LazyFrame:
             [_converted(pl.col(c).cast(pl.Float64), factor).alias(c)
              for c, factor in SI_FACTORS.items() if c in source.columns])
     return frame.select(source.columns)
+
+
+def _trimmed(name: str) -> pl.Expr:
+    """A CSV text column of a field, trimmed, a blank cell unknown, read as the field's type."""
+    kind = FIELD_BY_NAME[name].type
+    value = pl.col(name).str.strip_chars()
+    value = pl.when(value != "").then(value)
+    if kind == "bool":
+        lowered = value.str.to_lowercase()
+        return pl.when(lowered == "true").then(True).when(lowered == "false").then(False).alias(name)
+    return value.cast(_CSV_TYPES[kind]).alias(name)
 
 
 def _mapped(column: ColumnMap, source_name: str, mapping: Mapping) -> pl.Expr:
