@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 
+import numpy as np
 import polars as pl
 
 from livertx.cohort import checks
@@ -28,7 +29,7 @@ from livertx.cohort.plan import (
 from livertx.compiler.parse import parse
 from livertx.compiler.polars import compile_polars
 from livertx.engine.frames import CompiledTable, missing_from_paths
-from livertx.engine.hit_policy import UNKNOWN_FIT, decision_column, decision_values
+from livertx.engine.hit_policy import UNKNOWN_FIT, decision_values
 from livertx.scores import DERIVED_COLUMNS, derive
 from livertx.vocabulary import FIELDS, FieldSpec
 
@@ -208,59 +209,69 @@ def agree_over_candidates(frame: pl.DataFrame, plan: CohortPlan) -> pl.DataFrame
     category takes that fit, with the rule of the first candidate (in the category table's
     order).
 
-    The open rows are taken out, every option's decision is computed under each category
-    they may have (the rows once per category, in one query), read only where that
-    category is a candidate, and the fits they agree on are written back in place."""
+    The open rows are taken out and every option's decision is computed under each of the
+    row's own candidate categories (about 2 of the 5 tried in a slice), in one query: the
+    rows of each tried category one block under the other (a query's plan costs tens of
+    milliseconds, as much as evaluating tens of thousands of rows). The blocks are folded
+    into each row's lowest and highest fit and first rule as arrays, and only the fits that
+    change are written back."""
     mask = pl.col(CANDIDATE_MASK)
     rows = frame.select((pl.col("category").is_null() & (pl.col(CHECKS) == 0) & (mask > 0))
                         .arg_true()).to_series()
     if rows.is_empty():
         return frame
     options = plan.compiled.options
-    fits = [c for t in options for c in (t.column, t.rule_column)]
-    tried = frame.select(pl.col(*_read_by_options(plan), *fits).gather(rows))
-    schema = frame.schema
-    dtype = schema["category"]
+    tried = frame.select(pl.col(*_read_by_options(plan), *(t.column for t in options))
+                         .gather(rows))
+    dtype = frame.schema["category"]
     present = _union(tried[CANDIDATE_MASK])
     tries = [j for j in range(len(plan.categories)) if present >> j & 1]
-    # the open rows once per tried category, one under the other: one query (its plan
-    # costs tens of milliseconds, as much as evaluating tens of thousands of rows), then
-    # cut back into one block of decision codes per category, side by side
-    stacked = pl.concat([tried.with_columns(category=pl.lit(plan.categories[j]).cast(dtype))
-                         for j in tries])
+    picked = [tried.select((mask & (1 << j) != 0).arg_true()).to_series().to_numpy()
+              for j in tries]
+    stacked = pl.concat([tried.select(pl.all().gather(at))
+                         .with_columns(category=pl.lit(plan.categories[j]).cast(dtype))
+                         for j, at in zip(tries, picked)])
     decisions = (stacked.lazy().with_columns(**plan.compiled.option_conditions)
                  .select(t.decision for t in options).collect())
-    n = tried.height
-    decided = [decisions.slice(i * n, n).rename({decision_column(t.column): f"{j}|{t.column}"
-                                                  for t in options})
-               for i, j in enumerate(tries)]
-    codes = pl.concat([tried.select(CANDIDATE_MASK, *fits), *decided], how="horizontal")
-    summary, values = _agreement(plan, tuple(tries), tuple(schema[c] for c in fits))
-    agreed = codes.lazy().with_columns(summary).select(values).collect()
-    return frame.with_columns(frame[c].scatter(rows, agreed[c]) for c in fits)
+    n, at_rows = tried.height, rows.to_numpy()
+    written: list[pl.Series] = []
+    for table, codes in zip(options, decisions.iter_columns()):
+        fit, rule = _agreed(table, picked, codes.to_numpy(), n)
+        takes = np.flatnonzero((tried[table.column] == UNKNOWN_FIT).fill_null(False).to_numpy()
+                               & (fit >= 0))
+        if takes.size:
+            fits, rule_ids = _labels(table, frame.schema[table.column],
+                                     frame.schema[table.rule_column])
+            written += [frame[table.column].scatter(at_rows[takes], fits.gather(fit[takes])),
+                        frame[table.rule_column].scatter(at_rows[takes],
+                                                         rule_ids.gather(rule[takes]))]
+    return frame.with_columns(written)
 
 
-@functools.cache
-def _agreement(plan: CohortPlan, tries: tuple[int, ...],
-               dtypes: tuple[pl.DataType, ...]) -> tuple[list[pl.Expr], list[pl.Expr]]:
-    """The two steps that read the decision codes under each tried category (built once
-    per pack, set of tried categories and column types: building them costs as much as
-    running them on thousands of rows): the lowest and highest fit and the first code of
-    each option, then each fit and rule column as written back to the open rows. Only a
-    fit still unknown takes the candidates' fit: a fit the row settled on its own keeps
-    its rule (one that holds whatever the category), as in `assess`."""
-    summary: list[pl.Expr] = []
-    values: list[pl.Expr] = []
-    types = iter(dtypes)
-    for table in plan.compiled.options:
-        summary += _agreed(table, list(tries))
-        fit_type, rule_type = next(types), next(types)
-        fit, rule = _agreed_values(table, fit_type, rule_type)
-        takes = (pl.col(table.column) == UNKNOWN_FIT).fill_null(False) & fit.is_not_null()
-        values += [pl.when(takes).then(fit).otherwise(pl.col(table.column)).alias(table.column),
-                   pl.when(takes).then(rule).otherwise(pl.col(table.rule_column))
-                   .alias(table.rule_column)]
-    return summary, values
+def _agreed(table: CompiledTable, picked: list[np.ndarray], codes: np.ndarray,
+            n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per open row, from its decision codes under each of its candidates (block by block,
+    in the category table's order): the fit they agree on (an index into `FITS`; -1 where
+    they differ or agree on unknown) and the code of the first candidate."""
+    fit_index = np.array([FITS.index(o) for o in decision_values(table.table)[0]], np.int8)
+    none = len(FITS)  # not a candidate
+    fits = np.full((len(picked), n), none, np.int8)
+    first = np.zeros(n, codes.dtype)
+    blocks = np.split(codes, np.cumsum([at.size for at in picked])[:-1])
+    for k in reversed(range(len(picked))):  # the first candidate's code written last
+        fits[k, picked[k]] = fit_index[blocks[k]]
+        first[picked[k]] = blocks[k]
+    low = fits.min(axis=0)
+    high = np.where(fits == none, -1, fits).max(axis=0)
+    agreed = (low == high) & (low != FITS.index(UNKNOWN_FIT))
+    return np.where(agreed, low, -1), first
+
+
+def _labels(table: CompiledTable, fit_type: pl.DataType,
+            rule_type: pl.DataType) -> tuple[pl.Series, pl.Series]:
+    """The fits (by index) and the rule ids (by decision code), in the frame's own types."""
+    return (pl.Series(list(FITS), dtype=fit_type),
+            pl.Series(decision_values(table.table)[1], dtype=rule_type))
 
 
 @functools.cache
@@ -274,32 +285,6 @@ def _union(masks: pl.Series) -> int:
     """The categories that are a candidate of any open row (bitwise OR of the masks)."""
     union = masks.bitwise_or()
     return union if isinstance(union, int) else 0
-
-
-def _agreed(table: CompiledTable, tries: list[int]) -> list[pl.Expr]:
-    """Over the decision codes under each tried category: the lowest and highest fit
-    (as indexes into `FITS`) among the candidates, and the code of the first candidate."""
-    fit_index = pl.Series([FITS.index(o) for o in decision_values(table.table)[0]],
-                          dtype=pl.UInt8)
-    bit = pl.col(CANDIDATE_MASK)
-    code = [pl.when((bit & (1 << j)) != 0).then(pl.col(f"{j}|{table.column}")) for j in tries]
-    fit = [pl.lit(fit_index).gather(c) for c in code]
-    return [pl.min_horizontal(fit).alias(f"{table.column}|low"),
-            pl.max_horizontal(fit).alias(f"{table.column}|high"),
-            pl.coalesce(code).alias(f"{table.column}|first")]
-
-
-def _agreed_values(table: CompiledTable, fit_type: pl.DataType,
-                   rule_type: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
-    """The fit the candidates agree on and the rule of the first (null where they differ
-    or agree on unknown), in the frame's own types."""
-    low, high = pl.col(f"{table.column}|low"), pl.col(f"{table.column}|high")
-    agreed = (low == high) & (low != FITS.index(UNKNOWN_FIT))
-    fits = pl.Series(list(FITS), dtype=fit_type)
-    rule_ids = pl.Series(decision_values(table.table)[1], dtype=rule_type)
-    first = pl.col(f"{table.column}|first")
-    return (pl.when(agreed).then(pl.lit(fits).gather(low)),
-            pl.when(agreed).then(pl.lit(rule_ids).gather(first)))
 
 
 def open_keys(frame: pl.LazyFrame, plan: CohortPlan) -> pl.LazyFrame:
