@@ -110,3 +110,38 @@ def test_a_record_read_in_a_worker_thread_gives_the_same_cards() -> None:
     assert [c["detail"] for c in in_thread[:-1]] == [c["detail"] for c in on_loop[:-1]]
     assert [c.get("detail") for c in again] == [c.get("detail") for c in in_thread]
     assert len(app.state.cds.mapped) == 2  # the repeat came from the cache
+
+
+def _cards_without_ids(cards: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Cards as a clinician reads them (each call has fresh uuids and link tokens)."""
+    return [{k: v for k, v in card.items() if k not in ("uuid", "links")} for card in cards]
+
+
+def test_a_chart_that_changed_is_read_as_a_new_record_not_from_the_last_one() -> None:
+    """What each resource said is kept by its content: a chart that differs from the last
+    in one lab and one condition gives the cards a fresh server gives, and a resource kept
+    from before never stands in for a changed one."""
+    before = resources_for(example("advanced"))
+    after = copy.deepcopy(before)
+    bilirubin = next(r for r in after if r.get("id") == "bili")
+    bilirubin["valueQuantity"]["value"] = 2.6  # mg/dL: moves the Child-Pugh points
+    hcc = next(r for r in after if r.get("id") == "hcc")
+    refuted = copy.deepcopy(hcc)
+    refuted["verificationStatus"] = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/"
+                                                 "condition-ver-status", "code": "refuted"}]}
+    no_cancer = [refuted if r is hcc else r for r in after]
+    warm = create_app(Settings())
+    with TestClient(warm) as client:
+        first = client.post(URL, json=hook_request(prefetch_for(before))).json()["cards"]
+        changed = client.post(URL, json=hook_request(prefetch_for(after))).json()["cards"]
+        gone = client.post(URL, json=hook_request(prefetch_for(no_cancer))).json()["cards"]
+    with TestClient(create_app(Settings())) as client:
+        fresh = client.post(URL, json=hook_request(prefetch_for(after))).json()["cards"]
+    assert _cards_without_ids(changed) == _cards_without_ids(fresh)
+    assert _cards_without_ids(changed) != _cards_without_ids(first)
+    assert "Child-Pugh" in changed[0]["summary"] and changed[0]["summary"] != first[0]["summary"]
+    assert gone == []  # the refuted cancer was read, not the kept reading of the same id
+    readings = len(warm.state.cds.records.readings)
+    observations_and_conditions = sum(r["resourceType"] in ("Observation", "Condition")
+                                      for r in before)
+    assert readings == observations_and_conditions + 2  # only the two changed ones read again
