@@ -21,6 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_cds import URL, example, hook_request, prefetch_for, resources_for
 
+from livertx.api.fastjson import loads_body
 from livertx.cds.cache import canonical
 from livertx.cds.records import INLINE_UNSEEN
 from livertx.web.app import Settings, create_app
@@ -48,6 +49,19 @@ def _standard(value: Any) -> str:
 def test_two_values_share_a_cache_key_only_when_they_are_the_same(a: Any, b: Any) -> None:
     assert (canonical(a) == canonical(b)) == (_standard(a) == _standard(b))
     assert canonical(a) == canonical(copy.deepcopy(a))
+
+
+@settings(max_examples=400, deadline=None)
+@given(JSON, st.sampled_from([{}, {"indent": 1}, {"ensure_ascii": False}]))
+@hypothesis.example([123456789012345678901234567890, 2**63, -(2**63) - 1], {})
+@hypothesis.example({"a": [1e400, -1e400]}, {})
+def test_a_request_body_means_what_the_standard_library_reads(value: Any, style: dict[str, Any]
+                                                              ) -> None:
+    """Bodies are read with orjson where it agrees with `json.loads` (never a huge integer
+    turned into a float, a NaN refused, a surrogate lost)."""
+    raw = json.dumps(value, **style).encode("utf-8", "surrogatepass")
+    assert _standard(loads_body(raw)) == _standard(json.loads(raw))
+    assert _standard(loads_body(b"\xef\xbb\xbf" + raw)) == _standard(json.loads(b"\xef\xbb\xbf" + raw))
 
 
 @pytest.fixture()
