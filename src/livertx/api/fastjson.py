@@ -12,7 +12,6 @@ the same, and a body that is not JSON gets the standard library's error message.
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 import orjson
@@ -27,12 +26,13 @@ class FastJSONResponse(JSONResponse):
             return json.dumps(content, separators=(",", ":")).encode("ascii")
 
 
-_LONG_NUMBER = re.compile(rb"\d{19}")
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_LONG_NUMBER = b"0" * 19  # 19 digits in a row, after _DIGITS_AS_ZERO (a tenth of a regex's time)
 
 
 def loads_body(body: bytes) -> Any:
     """The JSON value of a request body, as `json.loads` reads it (ValueError if not JSON)."""
-    if not _LONG_NUMBER.search(body):
+    if _LONG_NUMBER not in body.translate(_DIGITS_AS_ZERO):
         try:
             return orjson.loads(body)
         except orjson.JSONDecodeError:
