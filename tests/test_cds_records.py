@@ -21,6 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_cds import URL, example, hook_request, prefetch_for, resources_for
 
+from livertx.api.fastjson import loads_body
 from livertx.cds.cache import canonical
 from livertx.cds.records import INLINE_UNSEEN
 from livertx.web.app import Settings, create_app
@@ -48,6 +49,19 @@ def _standard(value: Any) -> str:
 def test_two_values_share_a_cache_key_only_when_they_are_the_same(a: Any, b: Any) -> None:
     assert (canonical(a) == canonical(b)) == (_standard(a) == _standard(b))
     assert canonical(a) == canonical(copy.deepcopy(a))
+
+
+@settings(max_examples=400, deadline=None)
+@given(JSON, st.sampled_from([{}, {"indent": 1}, {"ensure_ascii": False}]))
+@hypothesis.example([123456789012345678901234567890, 2**63, -(2**63) - 1], {})
+@hypothesis.example({"a": [1e400, -1e400]}, {})
+def test_a_request_body_means_what_the_standard_library_reads(value: Any, style: dict[str, Any]
+                                                              ) -> None:
+    """Bodies are read with orjson where it agrees with `json.loads` (never a huge integer
+    turned into a float, a NaN refused, a surrogate lost)."""
+    raw = json.dumps(value, **style).encode("utf-8", "surrogatepass")
+    assert _standard(loads_body(raw)) == _standard(json.loads(raw))
+    assert _standard(loads_body(b"\xef\xbb\xbf" + raw)) == _standard(json.loads(b"\xef\xbb\xbf" + raw))
 
 
 @pytest.fixture()
@@ -110,3 +124,38 @@ def test_a_record_read_in_a_worker_thread_gives_the_same_cards() -> None:
     assert [c["detail"] for c in in_thread[:-1]] == [c["detail"] for c in on_loop[:-1]]
     assert [c.get("detail") for c in again] == [c.get("detail") for c in in_thread]
     assert len(app.state.cds.mapped) == 2  # the repeat came from the cache
+
+
+def _cards_without_ids(cards: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Cards as a clinician reads them (each call has fresh uuids and link tokens)."""
+    return [{k: v for k, v in card.items() if k not in ("uuid", "links")} for card in cards]
+
+
+def test_a_chart_that_changed_is_read_as_a_new_record_not_from_the_last_one() -> None:
+    """What each resource said is kept by its content: a chart that differs from the last
+    in one lab and one condition gives the cards a fresh server gives, and a resource kept
+    from before never stands in for a changed one."""
+    before = resources_for(example("advanced"))
+    after = copy.deepcopy(before)
+    bilirubin = next(r for r in after if r.get("id") == "bili")
+    bilirubin["valueQuantity"]["value"] = 2.6  # mg/dL: moves the Child-Pugh points
+    hcc = next(r for r in after if r.get("id") == "hcc")
+    refuted = copy.deepcopy(hcc)
+    refuted["verificationStatus"] = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/"
+                                                 "condition-ver-status", "code": "refuted"}]}
+    no_cancer = [refuted if r is hcc else r for r in after]
+    warm = create_app(Settings())
+    with TestClient(warm) as client:
+        first = client.post(URL, json=hook_request(prefetch_for(before))).json()["cards"]
+        changed = client.post(URL, json=hook_request(prefetch_for(after))).json()["cards"]
+        gone = client.post(URL, json=hook_request(prefetch_for(no_cancer))).json()["cards"]
+    with TestClient(create_app(Settings())) as client:
+        fresh = client.post(URL, json=hook_request(prefetch_for(after))).json()["cards"]
+    assert _cards_without_ids(changed) == _cards_without_ids(fresh)
+    assert _cards_without_ids(changed) != _cards_without_ids(first)
+    assert "Child-Pugh" in changed[0]["summary"] and changed[0]["summary"] != first[0]["summary"]
+    assert gone == []  # the refuted cancer was read, not the kept reading of the same id
+    readings = len(warm.state.cds.records.readings)
+    observations_and_conditions = sum(r["resourceType"] in ("Observation", "Condition")
+                                      for r in before)
+    assert readings == observations_and_conditions + 2  # only the two changed ones read again

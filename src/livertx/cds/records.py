@@ -4,7 +4,9 @@ mapped patient, each remembered by digest.
 Each gathered resource is written as canonical JSON once; its SHA-256 keys the cache of
 validated resource models (a resource seen before is not validated again; an unseen one
 always is), and the record's key is the digest of the context patient and of those
-resource digests in order, which is all the mapping reads. A usual prefetch (a small body
+resource digests in order, which is all the mapping reads. What each Observation and
+Condition says on its own is kept by its digest too (`fhir.mapping.Reading`): a chart that
+differs from one seen before in a lab or two reads only those again. A usual prefetch (a small body
 with few unseen resources: validating one takes about 0.1 ms, mapping the record about
 0.3 ms) is read on the event loop, which costs less than handing it to a worker thread
 and back; the thread would hold the GIL for the same time anyway. A large body, or one
@@ -19,12 +21,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import anyio
+import orjson
 
 from livertx.cds.cache import ByteLru, canonical, digest_of
 from livertx.cds.prefetch import gathered_resources
 from livertx.fhir import MappedPatient, map_entries, model_entries, resource_model
+from livertx.fhir.mapping import Reading
 
 MAPPED_CACHE_BYTES = 16 * 1024 * 1024
+READINGS_CACHE_BYTES = 8 * 1024 * 1024
 RESOURCE_CACHE_BYTES = 32 * 1024 * 1024
 MODEL_BYTES_PER_JSON_BYTE = 8  # a validated resource model weighs several times its JSON
 MAPPING_THREADS = 2
@@ -49,6 +54,7 @@ class RecordReader:
     def __init__(self) -> None:
         self.mapped = ByteLru[MappedPatient](MAPPED_CACHE_BYTES)
         self.resources = ByteLru[Any](RESOURCE_CACHE_BYTES)
+        self.readings = ByteLru[Reading](READINGS_CACHE_BYTES)
         self.limiter = anyio.CapacityLimiter(MAPPING_THREADS)
 
     async def read(self, values: dict[str, Any], patient: str, *, small: bool) -> MappedPatient:
@@ -80,7 +86,8 @@ class RecordReader:
                 models[i] = model = resource_model(record.resources[i])
                 self.resources.put(record.digests[i], model,
                                    len(record.texts[i]) * MODEL_BYTES_PER_JSON_BYTE + 1024)
-        mapped = map_entries(model_entries(models), strict=False, patient=record.patient)
+        mapped = map_entries(model_entries(models, record.digests), strict=False,
+                             patient=record.patient, readings=self.readings)
         self.mapped.put(record.key, mapped, _size(mapped))
         return mapped
 
@@ -95,4 +102,9 @@ def _record(values: dict[str, Any], patient: str) -> _Record:
 
 def _size(mapped: MappedPatient) -> int:
     """Estimated bytes an entry holds (its report as JSON, plus the objects around it)."""
-    return len(repr(mapped.report())) + sys.getsizeof(mapped) + 2048
+    report = mapped.report()
+    try:
+        text = len(orjson.dumps(report, default=repr))
+    except TypeError:  # a key orjson cannot write
+        text = len(repr(report))
+    return text + sys.getsizeof(mapped) + 2048

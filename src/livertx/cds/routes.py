@@ -169,7 +169,8 @@ class _CdsState:
         """The assessor (and its cache of results) of this pack id."""
         found = self.assessors.get(pack.id)
         if found is None or found.pack is not pack:
-            found = self.assessors[pack.id] = Assessor(pack, cache_size=ASSESSED_CACHE_SIZE)
+            found = Assessor(pack, cache_size=ASSESSED_CACHE_SIZE, shared=True)
+            self.assessors[pack.id] = found
         return found
 
 

@@ -7,6 +7,7 @@ recomputing it. The web pages keep nothing.
 
 from __future__ import annotations
 
+import functools
 from collections import OrderedDict
 from typing import Any, Generic, TypeVar
 
@@ -52,8 +53,9 @@ class Assessor:
     promise).
     """
 
-    def __init__(self, pack: Pack, *, cache_size: int = 4096):
+    def __init__(self, pack: Pack, *, cache_size: int = 4096, shared: bool = False):
         self.pack = pack
+        self.shared = shared  # answers only read (never changed): options share kept lists
         self.cache: Lru[dict[str, Any]] = Lru(cache_size)
         # One thread for open cases: more would only contend for the GIL.
         self._limiter = anyio.CapacityLimiter(1)
@@ -65,10 +67,11 @@ class Assessor:
             return cached
         row = evaluate_row(patient.facts(), self.pack)
         if row["category"] is not None or quick(row, self.pack):
-            result = explain(row, self.pack, patient)
+            result = explain(row, self.pack, patient, shared=self.shared)
         else:
-            result = await anyio.to_thread.run_sync(explain, row, self.pack, patient,
-                                                    limiter=self._limiter)
+            result = await anyio.to_thread.run_sync(
+                functools.partial(explain, row, self.pack, patient, shared=self.shared),
+                limiter=self._limiter)
         if self.cache.size:
             self.cache.put(key, result)
         return result

@@ -28,7 +28,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from livertx.errors import InvalidInput
 from livertx.fhir import codes as C
@@ -47,6 +47,7 @@ from livertx.patient import Patient, parse_patient
 from livertx.vocabulary import FIELD_BY_NAME
 
 FUTURE_SLACK = timedelta(days=1)
+READING_BYTES = 2048  # what a kept Reading is charged (a few findings and notes)
 MAX_LISTED = 5  # rival values named in a conflict note (each note stays short)  # a date-only value written in another time zone
 USABLE_OBSERVATION = ("final", "amended", "corrected", "preliminary")
 ACTIVE = ("active", "recurrence", "relapse")
@@ -134,9 +135,14 @@ def bundle_to_patient(bundle_json: Any, *, strict: bool = True,
     return map_entries(entries(parse_bundle(bundle_json)), strict=strict, patient=patient)
 
 
-def map_entries(items: list[Entry], *, strict: bool = True,
-                patient: str | None = None) -> MappedPatient:
-    """`bundle_to_patient` for resources already read (see fhir.read.model_entries)."""
+def map_entries(items: list[Entry], *, strict: bool = True, patient: str | None = None,
+                readings: Readings | None = None) -> MappedPatient:
+    """`bundle_to_patient` for resources already read (see fhir.read.model_entries).
+
+    `readings` keeps what each Observation and Condition with a `key` (its digest) said,
+    so a resource met again (the CDS service: most of a chart is the same call after call)
+    is not read again; what the record makes of it (subject, choice, conflicts) is worked
+    out every time."""
     subject, aliases = _subject(items, patient)
     found = _Collector(strict=strict)
     drugs = _medication_lookup(items)
@@ -152,10 +158,8 @@ def map_entries(items: list[Entry], *, strict: bool = True,
         elif _reference(item.resource) not in aliases:
             found.ignore(item.ref, f"about another subject ({_reference(item.resource)}) than "
                                    f"{subject}; not used")
-        elif item.type == "Observation":
-            _observation(item, found)
-        elif item.type == "Condition":
-            _condition(item, found)
+        elif item.type in ("Observation", "Condition"):
+            _read(item, found, readings)
         elif item.type in ("MedicationStatement", "MedicationRequest"):
             record = medications.read(item, drugs, found.ignore)
             if record is not None:
@@ -167,6 +171,51 @@ def map_entries(items: list[Entry], *, strict: bool = True,
     mapped = MappedPatient(values, provenance, found.ignored, bool(found.hcc), hcc, subject)
     mapped.parsed = _validate(mapped, strict)
     return mapped
+
+
+# --- one resource, read once ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Reading:
+    """What one Observation or Condition says on its own: the same whatever else the record
+    holds (the subject is checked, and candidates chosen, for each record)."""
+
+    findings: tuple[Finding, ...]
+    staging: tuple[tuple[str, str, Finding], ...]
+    sizes: tuple[Finding, ...]
+    ignored: tuple[tuple[str, str], ...]
+    hcc: bool
+
+
+class Readings(Protocol):
+    """Where Readings are kept by key (livertx.cds.cache.ByteLru)."""
+
+    def get(self, key: str) -> Reading | None: ...
+
+    def put(self, key: str, value: Reading, size: int) -> None: ...
+
+
+def _read(item: Entry, found: _Collector, readings: Readings | None) -> None:
+    """Read an Observation or Condition into `found`, through `readings` when it is keyed."""
+    reader = _observation if item.type == "Observation" else _condition
+    if readings is None or item.key is None:
+        reader(item, found)
+        return
+    key = f"{item.key}|{item.ref}|{found.strict}"
+    reading = readings.get(key)
+    if reading is None:
+        part = _Collector(strict=found.strict)
+        reader(item, part)
+        reading = Reading(tuple(part.findings), tuple(part.staging), tuple(part.sizes),
+                          tuple(part.ignored.items()), bool(part.hcc))
+        readings.put(key, reading, READING_BYTES)
+    found.findings += reading.findings
+    found.staging += reading.staging
+    found.sizes += reading.sizes
+    for ref, reason in reading.ignored:
+        found.ignore(ref, reason)
+    if reading.hcc:
+        found.hcc.append(item)
 
 
 # --- subject -------------------------------------------------------------------------------

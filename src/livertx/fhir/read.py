@@ -36,6 +36,7 @@ class Entry:
     ref: str
     resource: Any  # a fhir.resources R4B model
     full_url: str | None = None
+    key: str | None = None  # a digest of the resource's JSON, when the caller has one
 
     @cached_property
     def type(self) -> str:
@@ -86,9 +87,10 @@ def resource_model(data: Any) -> Any:
                                 f"{exc})") from None
 
 
-def model_entries(models: list[Any]) -> list[Entry]:
+def model_entries(models: list[Any], keys: list[str] | None = None) -> list[Entry]:
     """Entries of loose resources (a CDS prefetch) already validated by `resource_model`;
-    Bundles among them are flattened."""
+    Bundles among them are flattened. `keys`: each resource's digest (it lets the mapping
+    reuse what it read from the same resource before)."""
     out: list[Entry] = []
     for i, resource in enumerate(models):
         kind = resource.get_resource_type()
@@ -96,7 +98,8 @@ def model_entries(models: list[Any]) -> list[Entry]:
             out += entries(resource, f"resource[{i}].entry")
             continue
         rid = getattr(resource, "id", None)
-        out.append(Entry(f"{kind}/{rid}" if rid else f"resource[{i}] {kind}", resource))
+        out.append(Entry(f"{kind}/{rid}" if rid else f"resource[{i}] {kind}", resource,
+                         key=keys[i] if keys else None))
     return out
 
 
