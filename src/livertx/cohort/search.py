@@ -27,8 +27,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import polars as pl
 
+from livertx.cohort.combinations import candidate_masks, combination_counts
 from livertx.cohort.plan import CANDIDATE_MASK, CANDIDATES, KEY, CohortPlan
 from livertx.cohort.polars_engine import candidate_lists
 from livertx.cohort.probes import CLASS, Dimension, dimensions
@@ -47,8 +49,9 @@ from livertx.frame import COLUMN_SCHEMA
 from livertx.knowledge.pack import Pack
 from livertx.scores import library, stages
 
-EXPLORE_LIMIT = 100_000  # rows up to which every open fact is chosen at once: each level
-# costs a query plan (tens of milliseconds), as much as evaluating tens of thousands of rows
+ENUMERATE_LIMIT = 100_000  # combinations up to which a row's are all tried at once
+# (`livertx.cohort.combinations`): each level of the search costs a query plan (tens of
+# milliseconds), as much as evaluating tens of thousands of rows
 OPEN = "_open"  # the facts this row has not chosen yet, a bit per dimension
 UNSETTLED = "_unsettled|"  # a derived value or a rule's condition not settled yet
 WAITS = "_waits|"  # the dimension a rule's unsettled condition waits for
@@ -66,6 +69,15 @@ class _Search:
     conditions: dict[str, pl.Expr]  # the category table's conditions and their flags
     waits: dict[str, pl.Expr]  # per unsettled condition, the dimension it waits for
     verdict: dict[str, pl.Expr]  # `_category` and `_split`
+    complete: tuple[dict[str, pl.Expr], ...]  # the same without flags, stage by stage
+
+    def settle(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """`_POSSIBLE` and `_CATEGORY` of complete rows (every fact chosen), by the same
+        expressions without the flags (all false there): a few times cheaper."""
+        lazy = frame.lazy()
+        for stage in self.complete:
+            lazy = lazy.with_columns(**stage)
+        return lazy.select(_POSSIBLE, _CATEGORY).collect()
 
     def evaluate(self, frame: pl.DataFrame) -> pl.DataFrame:
         lazy = frame.lazy()
@@ -85,24 +97,6 @@ class _Search:
                 parts.append(part.select(self.carried).with_columns(d.choices().alias(d.name))
                              .explode(d.name).with_columns(pl.col(OPEN) - (1 << k)))
         return pl.concat(parts) if parts else frame.select(self.carried)
-
-    def combinations(self, frame: pl.DataFrame) -> int:
-        """How many rows choosing every open fact of every row at once would give."""
-        counts = [pl.when(_opened(k)).then(d.choices().list.len()).otherwise(1)
-                  .cast(pl.Int64) for k, d in enumerate(self.dimensions)]
-        total = frame.select(pl.reduce(lambda a, b: a * b, counts).sum()).item()
-        return int(total or 0)
-
-    def expand_all(self, frame: pl.DataFrame) -> pl.DataFrame:
-        """Each row once per combination of its open facts (every fact chosen)."""
-        frame = frame.select(self.carried)
-        for k, d in enumerate(self.dimensions):
-            opened = _opened(k)
-            if frame.select(opened.any()).item():
-                frame = (frame.with_columns(pl.when(opened).then(d.choices())
-                                            .otherwise(pl.concat_list(d.name)).alias(d.name))
-                         .explode(d.name))
-        return frame.with_columns(pl.lit(0, pl.UInt32).alias(OPEN))
 
 
 def _search(pack: Pack, plan: CohortPlan) -> _Search:
@@ -124,10 +118,9 @@ def _search(pack: Pack, plan: CohortPlan) -> _Search:
     opened = {f"{OPEN}|{d.name}": _opened(k) for k, d in enumerate(found)}
     flags: dict[str, pl.Expr] = {d.name: pl.col(f"{OPEN}|{d.name}") for d in found}
     # the check reads the facts as chosen, before the implications replace them
-    steps = [{**absent, **opened},
-             {_POSSIBLE: _state(compile_polars(possible),
-                                compile_unsettled(possible, _flag_of(flags)))},
-             *_scores(names, flags)]
+    checked = _state(compile_polars(possible), compile_unsettled(possible, _flag_of(flags)))
+    scored = _scores(names, flags)  # (updates `flags`)
+    steps = [{**absent, **opened}, {_POSSIBLE: checked}, *scored]
     conditions: dict[str, pl.Expr] = dict(plan.compiled.category.conditions())
     waits: dict[str, str] = {}
     for rule in rules:
@@ -140,10 +133,12 @@ def _search(pack: Pack, plan: CohortPlan) -> _Search:
     waiting = {waits[condition_column(r.id)]: _blame(parse(r.when), _flag_of(flags), found, {})
                for r in rules if condition_column(r.id) in waits}
     flags.update({c: pl.col(UNSETTLED + c.removeprefix(CONDITION_PREFIX)) for c in waits})
-    category, split = _decided(plan, flags, found, waits)
+    category, split, settled = _decided(plan, flags, found, waits)
     verdict = {_CATEGORY: category,
                _SPLIT: pl.coalesce(split, _first_open(nodes.columns(possible), found))}
-    cached = _Search(found, carried, tuple(steps), conditions, waiting, verdict)
+    complete = (absent, {_POSSIBLE: _state(compile_polars(possible), None)}, *scored[1::2],
+                dict(plan.compiled.category.conditions()), {_CATEGORY: settled})
+    cached = _Search(found, carried, tuple(steps), conditions, waiting, verdict, complete)
     pack._cache["cohort_search"] = cached
     return cached
 
@@ -170,11 +165,12 @@ def _scores(names: frozenset[str], flags: dict[str, pl.Expr]) -> list[dict[str, 
 
 
 def _decided(plan: CohortPlan, flags: dict[str, pl.Expr], found: tuple[Dimension, ...],
-             waits: dict[str, str]) -> tuple[pl.Expr, pl.Expr]:
+             waits: dict[str, str]) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
     """The pack's own hit policy (`hit_policy.decision_code_node`, which every backend
     compiles) on a partial row: the category's index, `_UNSETTLED_CATEGORY` while the
     values not chosen yet may change it, `_NO_CATEGORY` when it is unknown or no rule
-    holds; and, while it is not settled, the dimension to split on (the one it waits for)."""
+    holds; while it is not settled, the dimension to split on (the one it waits for); and
+    the category's index as though every value were settled."""
     compiled = plan.compiled.category
     node = decision_code_node(compiled.table)
     flag = compile_unsettled(node, _flag_of(flags))
@@ -185,9 +181,9 @@ def _decided(plan: CohortPlan, flags: dict[str, pl.Expr], found: tuple[Dimension
                                                 return_dtype=pl.Int8)
                .fill_null(_NO_CATEGORY))
     if flag is None:
-        return settled, pl.lit(None, pl.Int64)
+        return settled, pl.lit(None, pl.Int64), settled
     return (pl.when(flag).then(_UNSETTLED_CATEGORY).otherwise(settled).cast(pl.Int8),
-            pl.when(flag).then(_blame(node, _flag_of(flags), found, waits)))
+            pl.when(flag).then(_blame(node, _flag_of(flags), found, waits)), settled)
 
 
 def _flag_of(flags: dict[str, pl.Expr]) -> Any:
@@ -263,10 +259,15 @@ def search_candidates(start: pl.DataFrame, plan: CohortPlan, pack: Pack) -> pl.D
     one representative row per key (`livertx.cohort.candidates.representatives`)."""
     search = _search(pack, plan)
     keys, frame = _distinct_rows(start, search)
-    reached = []
+    reached, enumerated = [], []
     while frame.height:
-        if search.combinations(frame) <= EXPLORE_LIMIT:  # one last level is cheaper
-            frame = search.expand_all(frame)
+        few = combination_counts(frame, search.dimensions, OPEN) <= ENUMERATE_LIMIT
+        masks = _enumerated(frame.filter(few), search) if few.any() else None
+        if masks is not None:
+            enumerated.append(masks)
+            frame = frame.filter(~few)
+            if not frame.height:
+                break
         assessed = search.evaluate(frame)
         possible, category = pl.col(_POSSIBLE), pl.col(_CATEGORY)
         done = (possible == 1) & (category >= 0)
@@ -277,12 +278,32 @@ def search_candidates(start: pl.DataFrame, plan: CohortPlan, pack: Pack) -> pl.D
             raise AssertionError("an unsettled row with every fact chosen")  # pragma: no cover
         frame = search.expand(frame)
     bits = pl.Series([1 << i for i in range(len(plan.categories))], dtype=pl.UInt16)
-    found = (pl.concat(reached).unique().group_by(KEY)
-             .agg(pl.lit(bits).gather(pl.col(_CATEGORY)).sum().cast(pl.UInt16).alias(_FOUND)))
+    searched = (pl.concat(reached).select(KEY, pl.lit(bits).gather(pl.col(_CATEGORY))
+                                          .alias(_FOUND)) if reached else None)
+    none = pl.DataFrame(schema={KEY: pl.Int64, _FOUND: pl.UInt16})
+    found = (pl.concat([f for f in (none, searched, *enumerated) if f is not None])
+             .group_by(KEY).agg(pl.col(_FOUND).bitwise_or()).filter(pl.col(_FOUND) != 0))
     lists = candidate_lists(plan.categories)
     return (keys.join(found.rename({KEY: _ID}), on=_ID).sort(KEY)
             .select(KEY, pl.lit(lists).gather(pl.col(_FOUND)).alias(CANDIDATES),
                     pl.col(_FOUND).alias(CANDIDATE_MASK)))
+
+
+def _enumerated(frame: pl.DataFrame, search: _Search) -> pl.DataFrame | None:
+    """`KEY` -> `_FOUND` (a bit per category) of rows whose every combination is tried
+    (None when a complete row's codes do not fit one integer: the search goes on)."""
+
+    def masks(complete: pl.DataFrame) -> np.ndarray:
+        assessed = search.settle(complete)
+        category = assessed[_CATEGORY].to_numpy().astype(np.int64)
+        held = (assessed[_POSSIBLE].to_numpy() == 1) & (category >= 0)
+        return np.where(held, np.left_shift(1, np.maximum(category, 0)), 0).astype(np.uint16)
+
+    columns = tuple(c for c in search.carried if c not in (KEY, "_lo", "_hi", OPEN))
+    found = candidate_masks(frame, search.dimensions, columns, masks)
+    if found is None:
+        return None
+    return pl.DataFrame([frame[KEY], pl.Series(_FOUND, found, dtype=pl.UInt16)])
 
 
 def _distinct_rows(start: pl.DataFrame, search: _Search) -> tuple[pl.DataFrame, pl.DataFrame]:
