@@ -39,97 +39,110 @@ class _Column:
     dimension: Dimension | None  # None: a column the search never chooses
 
 
-def combination_counts(frame: pl.DataFrame, dimensions: tuple[Dimension, ...],
-                       open_column: str) -> np.ndarray:
-    """Per row, how many complete rows its open facts give (the class: its own range)."""
-    opened = frame[open_column].to_numpy().astype(np.int64)
-    counts = np.ones(frame.height, dtype=np.int64)
-    for k, d in enumerate(dimensions):
-        is_open = (opened >> k) & 1 == 1
-        tried = _class_range(frame)[1] if d.name == CLASS else len(d.values)
-        counts *= np.where(is_open, tried, 1)
-    return counts
+@dataclass(frozen=True)
+class Rows:
+    """Partial rows in codes, and the classes an open-class row tries (`lo` on, `size`)."""
+
+    columns: list[_Column]
+    lo: np.ndarray
+    size: np.ndarray
+
+    def counts(self) -> np.ndarray:
+        """Per row, how many complete rows its open facts give."""
+        counts = np.ones(len(self.lo), dtype=np.int64)
+        for c in self.columns:
+            if c.dimension is not None:
+                tried = self.size if c.dimension.name == CLASS else len(c.dimension.values)
+                counts *= np.where(c.codes < 0, tried, 1)
+        return counts
+
+    def take(self, which: np.ndarray) -> Rows:
+        """The rows `which` (an index or a boolean mask) selects."""
+        return Rows([_Column(c.name, c.domain, c.codes[which], c.dimension)
+                     for c in self.columns], self.lo[which], self.size[which])
 
 
-def candidate_masks(frame: pl.DataFrame, dimensions: tuple[Dimension, ...],
-                    columns: tuple[str, ...], masks: Masks) -> np.ndarray | None:
-    """Per row of `frame`, the OR of the masks of its completions (None when the complete
-    rows its columns' values can make are more than `GRID_LIMIT`)."""
-    coded = _coded(frame, columns, {d.name: d for d in dimensions})
-    radices = [len(c.domain) for c in coded]
-    grid = math.prod(radices)
-    if grid > GRID_LIMIT:
-        return None
-    strides = np.cumprod([1, *radices[:-1]], dtype=np.int64)
-    base, groups = _groups(frame, coded, strides)
-    seen = np.zeros(grid, dtype=bool)
-    for _, packed in _completions(base, groups):
-        seen[packed] = True
-    distinct = pl.DataFrame({_CODE: np.flatnonzero(seen)})
-    del seen
-    complete = distinct.select(pl.lit(c.domain).gather((pl.col(_CODE) // s) % r).alias(c.name)
-                               for c, s, r in zip(coded, strides, radices))
-    reached = np.zeros(grid, dtype=np.uint16)
-    reached[distinct[_CODE].to_numpy()] = masks(complete)
-    out = np.zeros(frame.height, dtype=np.uint16)
-    for rows, packed in _completions(base, groups):
-        out[rows] = np.bitwise_or.reduce(reached[packed], axis=1)
-    return out
-
-
-def _class_range(frame: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """The first class an open-class row tries and how many (`_lo` to `_hi`)."""
-    lo = frame["_lo"].fill_null(0).to_numpy().astype(np.int64)
-    hi = frame["_hi"].fill_null(-1).to_numpy().astype(np.int64)
-    return lo, np.maximum(hi - lo + 1, 0)
-
-
-def _coded(frame: pl.DataFrame, columns: tuple[str, ...],
-           dimensions: dict[str, Dimension]) -> list[_Column]:
-    """The columns as codes (one query). A dimension's NULL is open (-1); another
+def coded(frame: pl.DataFrame, dimensions: tuple[Dimension, ...],
+          columns: tuple[str, ...]) -> Rows:
+    """The columns of partial rows as codes (one query), the class range from `_lo` and
+    `_hi` (NULL where the class is not open). A dimension's NULL is open (-1); another
     column's NULL is a value like any other."""
+    by_name = {d.name: d for d in dimensions}
     domains = []
     for name in columns:
         domain = frame[name].unique(maintain_order=True)
-        if name in dimensions:
-            tried = pl.Series(name, list(dimensions[name].values), dtype=domain.dtype)
+        if name in by_name:
+            tried = pl.Series(name, list(by_name[name].values), dtype=domain.dtype)
             domain = pl.concat([tried, domain.filter(domain.is_not_null()
                                                      & ~domain.is_in(tried.implode()))])
         domains.append(domain)
     codes = frame.select(pl.col(n).replace_strict(d, range(len(d)), default=-1,
                                                   return_dtype=pl.Int64)
                          for n, d in zip(columns, domains))
-    return [_Column(n, d, codes[n].to_numpy(), dimensions.get(n))
-            for n, d in zip(columns, domains)]
+    lo = frame["_lo"].fill_null(0).to_numpy().astype(np.int64)
+    hi = frame["_hi"].fill_null(-1).to_numpy().astype(np.int64)
+    return Rows([_Column(n, d, codes[n].to_numpy(), by_name.get(n))
+                 for n, d in zip(columns, domains)], lo, np.maximum(hi - lo + 1, 0))
+
+
+def candidate_masks(rows: Rows, masks: Masks) -> np.ndarray | None:
+    """Per row, the OR of the masks of its completions (None when the complete rows its
+    columns' values can make are more than `GRID_LIMIT`). Rows alike in codes are done
+    once."""
+    radices = [len(c.domain) for c in rows.columns]
+    grid = math.prod(radices)
+    if grid > GRID_LIMIT or len(rows.columns) > 34:  # (a row's shape beside it in int64)
+        return None
+    strides = np.cumprod([1, *radices[:-1]], dtype=np.int64)
+    base, shape = _packed(rows, strides)
+    alike, first, inverse = np.unique(base * (int(shape.max(initial=0)) + 1) + shape,
+                                      return_index=True, return_inverse=True)
+    groups = _groups(rows.take(first), shape[first], strides)
+    base = base[first]
+    seen = np.zeros(grid, dtype=bool)
+    for _, packed in _completions(base, groups):
+        seen[packed] = True
+    distinct = pl.DataFrame({_CODE: np.flatnonzero(seen)})
+    del seen
+    complete = distinct.select(pl.lit(c.domain).gather((pl.col(_CODE) // s) % r).alias(c.name)
+                               for c, s, r in zip(rows.columns, strides, radices))
+    reached = np.zeros(grid, dtype=np.uint16)
+    reached[distinct[_CODE].to_numpy()] = masks(complete)
+    out = np.zeros(len(alike), dtype=np.uint16)
+    for part, packed in _completions(base, groups):
+        out[part] = np.bitwise_or.reduce(reached[packed], axis=1)
+    return out[inverse.ravel()]
+
+
+def _packed(rows: Rows, strides: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row its first completion (packed), and its shape: a bit per open column and the
+    class range's size (rows of one shape share their completions' offsets from the first)."""
+    base = np.zeros(len(rows.lo), dtype=np.int64)
+    shape = np.zeros(len(rows.lo), dtype=np.int64)
+    for k, (c, stride) in enumerate(zip(rows.columns, strides)):
+        is_open = c.codes < 0
+        first = rows.lo if c.dimension is not None and c.dimension.name == CLASS else 0
+        base += np.where(is_open, first, c.codes) * stride
+        shape |= is_open.astype(np.int64) << k
+    return base, shape | rows.size << len(rows.columns)
 
 
 _Groups = list[tuple[np.ndarray, np.ndarray]]  # rows, and the offsets of their completions
 
 
-def _groups(frame: pl.DataFrame, coded: list[_Column],
-            strides: np.ndarray) -> tuple[np.ndarray, _Groups]:
-    """Per row its first completion (packed), and the rows grouped by the offsets of their
-    completions from it: rows open in the same facts (the class: over as many classes)
-    share them, so each group's completions are one broadcast addition."""
-    lo, size = _class_range(frame)
-    base = np.zeros(frame.height, dtype=np.int64)
-    shape = np.zeros(frame.height, dtype=np.int64)  # a bit per open column, and the class size
-    for k, (c, stride) in enumerate(zip(coded, strides)):
-        is_open = c.codes < 0
-        first = lo if c.dimension is not None and c.dimension.name == CLASS else 0
-        base += np.where(is_open, first, c.codes) * stride
-        shape |= is_open.astype(np.int64) << k
-    shape |= size << len(coded)
+def _groups(rows: Rows, shape: np.ndarray, strides: np.ndarray) -> _Groups:
+    """The rows grouped by shape, with the offsets of their completions from the first:
+    each group's completions are one broadcast addition."""
     found, which = np.unique(shape, return_inverse=True)
     order = np.argsort(which, kind="stable")
     bounds = np.searchsorted(which[order], np.arange(len(found) + 1))
     groups = []
     for g, group in enumerate(found):
-        rows = order[bounds[g]:bounds[g + 1]]
-        offsets = _offsets(coded, strides, int(group), int(size[rows[0]]))
+        members = order[bounds[g]:bounds[g + 1]]
+        offsets = _offsets(rows.columns, strides, int(group), int(rows.size[members[0]]))
         if len(offsets):  # none: an open class no class fits (no completion, no candidate)
-            groups.append((rows, offsets))
-    return base, groups
+            groups.append((members, offsets))
+    return groups
 
 
 def _completions(base: np.ndarray, groups: _Groups) -> Iterator[tuple[np.ndarray, np.ndarray]]:
@@ -153,4 +166,4 @@ def _offsets(coded: list[_Column], strides: np.ndarray, shape: int, classes: int
     return offsets
 
 
-__all__ = ["CHUNK", "GRID_LIMIT", "candidate_masks", "combination_counts"]
+__all__ = ["CHUNK", "GRID_LIMIT", "Rows", "candidate_masks", "coded"]

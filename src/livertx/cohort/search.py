@@ -23,14 +23,14 @@ both packs).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import polars as pl
 
-from livertx.cohort.combinations import candidate_masks, combination_counts
+from livertx.cohort.combinations import Rows, candidate_masks, coded
 from livertx.cohort.plan import CANDIDATE_MASK, CANDIDATES, KEY, CohortPlan
 from livertx.cohort.polars_engine import candidate_lists
 from livertx.cohort.probes import CLASS, Dimension, dimensions
@@ -70,6 +70,18 @@ class _Search:
     waits: dict[str, pl.Expr]  # per unsettled condition, the dimension it waits for
     verdict: dict[str, pl.Expr]  # `_category` and `_split`
     complete: tuple[dict[str, pl.Expr], ...]  # the same without flags, stage by stage
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The carried columns that hold facts."""
+        return tuple(c for c in self.carried if c not in (KEY, "_lo", "_hi", OPEN))
+
+    def masks(self, complete: pl.DataFrame) -> np.ndarray:
+        """A bit for the category of each complete row the check lets through (else 0)."""
+        assessed = self.settle(complete)
+        category = assessed[_CATEGORY].to_numpy().astype(np.int64)
+        held = (assessed[_POSSIBLE].to_numpy() == 1) & (category >= 0)
+        return np.where(held, np.left_shift(1, np.maximum(category, 0)), 0).astype(np.uint16)
 
     def settle(self, frame: pl.DataFrame) -> pl.DataFrame:
         """`_POSSIBLE` and `_CATEGORY` of complete rows (every fact chosen), by the same
@@ -261,10 +273,12 @@ def search_candidates(start: pl.DataFrame, plan: CohortPlan, pack: Pack) -> pl.D
     keys, frame = _distinct_rows(start, search)
     reached, enumerated = [], []
     while frame.height:
-        few = combination_counts(frame, search.dimensions, OPEN) <= ENUMERATE_LIMIT
-        masks = _enumerated(frame.filter(few), search) if few.any() else None
+        rows = coded(frame, search.dimensions, search.columns)
+        few = rows.counts() <= ENUMERATE_LIMIT
+        masks = candidate_masks(rows.take(few), search.masks) if few.any() else None
         if masks is not None:
-            enumerated.append(masks)
+            enumerated.append(pl.DataFrame([frame[KEY].filter(few),
+                                            pl.Series(_FOUND, masks, dtype=pl.UInt16)]))
             frame = frame.filter(~few)
             if not frame.height:
                 break
@@ -283,33 +297,88 @@ def search_candidates(start: pl.DataFrame, plan: CohortPlan, pack: Pack) -> pl.D
     none = pl.DataFrame(schema={KEY: pl.Int64, _FOUND: pl.UInt16})
     found = (pl.concat([f for f in (none, searched, *enumerated) if f is not None])
              .group_by(KEY).agg(pl.col(_FOUND).bitwise_or()).filter(pl.col(_FOUND) != 0))
+    return _listed(keys.join(found.rename({KEY: _ID}), on=_ID), plan)
+
+
+def _listed(found: pl.DataFrame, plan: CohortPlan) -> pl.DataFrame:
+    """`KEY`, `_FOUND` -> the output: `KEY` sorted, `CANDIDATES` and `CANDIDATE_MASK`."""
     lists = candidate_lists(plan.categories)
-    return (keys.join(found.rename({KEY: _ID}), on=_ID).sort(KEY)
-            .select(KEY, pl.lit(lists).gather(pl.col(_FOUND)).alias(CANDIDATES),
-                    pl.col(_FOUND).alias(CANDIDATE_MASK)))
+    return found.sort(KEY).select(KEY, pl.lit(lists).gather(pl.col(_FOUND)).alias(CANDIDATES),
+                                  pl.col(_FOUND).alias(CANDIDATE_MASK))
 
 
-def _enumerated(frame: pl.DataFrame, search: _Search) -> pl.DataFrame | None:
-    """`KEY` -> `_FOUND` (a bit per category) of rows whose every combination is tried
-    (None when a complete row's codes do not fit one integer: the search goes on)."""
+def key_candidates(keys: pl.Series, decode: Callable[[pl.Series], pl.DataFrame],
+                   plan: CohortPlan, pack: Pack) -> pl.DataFrame:
+    """`KEY` -> the candidates (as `search_candidates`) of distinct keys: of those with few
+    combinations by trying every one, coded straight from the parts of the key (no row
+    per key: `decode`, `representatives`, is run on one key per code of a part); of the
+    rest by the search, from their rows."""
+    search = _search(pack, plan)
+    rows = _coded_keys(keys, decode, plan, search)
+    few = rows.counts() <= ENUMERATE_LIMIT
+    masks = candidate_masks(rows.take(few), search.masks) if few.any() else None
+    if masks is None:
+        few, masks = np.zeros(keys.len(), dtype=bool), np.zeros(0, dtype=np.uint16)
+    found = [_listed(pl.DataFrame([keys.cast(pl.Int64).alias(KEY).filter(few),
+                                   pl.Series(_FOUND, masks, dtype=pl.UInt16)])
+                     .filter(pl.col(_FOUND) != 0), plan)]
+    rest = keys.filter(~few)
+    if rest.len():
+        found.append(search_candidates(decode(rest), plan, pack))
+    return pl.concat(found).sort(KEY)
 
-    def masks(complete: pl.DataFrame) -> np.ndarray:
-        assessed = search.settle(complete)
-        category = assessed[_CATEGORY].to_numpy().astype(np.int64)
-        held = (assessed[_POSSIBLE].to_numpy() == 1) & (category >= 0)
-        return np.where(held, np.left_shift(1, np.maximum(category, 0)), 0).astype(np.uint16)
 
-    columns = tuple(c for c in search.carried if c not in (KEY, "_lo", "_hi", OPEN))
-    found = candidate_masks(frame, search.dimensions, columns, masks)
-    if found is None:
-        return None
-    return pl.DataFrame([frame[KEY], pl.Series(_FOUND, found, dtype=pl.UInt16)])
+_PART = {CLASS: "cp_class"}  # the key part a column is decoded from, where not its own
+
+
+def _coded_keys(keys: pl.Series, decode: Callable[[pl.Series], pl.DataFrame],
+                plan: CohortPlan, search: _Search) -> Rows:
+    """The rows of keys in codes. Each column of a key's row is decoded from one part of
+    the key (and taken canonical alone), so one row per code of every part, decoded and
+    coded, gives each key's codes by indexing."""
+    radices = [p.radix for p in plan.key_parts]
+    scales = dict(zip((p.name for p in plan.key_parts),
+                      zip(np.cumprod([1, *radices[:-1]]), radices)))
+    tries = np.arange(max(radices))
+    probes = np.zeros(len(tries), dtype=np.int64)
+    for scale, radix in scales.values():
+        probes += np.minimum(tries, radix - 1) * int(scale)
+    raw = decode(pl.Series(KEY, probes, dtype=pl.Int64))
+    probe = coded(_canonical(raw, search), search.dimensions, search.columns)
+    values = keys.cast(pl.Int64).to_numpy()
+
+    def part(name: str) -> np.ndarray:
+        scale, radix = scales[_PART.get(name, name)]
+        return (values // int(scale)) % radix
+
+    columns = [replace(c, codes=c.codes[part(c.name)] if _PART.get(c.name, c.name) in scales
+                       else np.full(len(values), c.codes[0]))
+               for c in probe.columns]
+    opened = [c.codes < 0 for c in columns if c.name == CLASS]
+    if not opened:
+        zeros = np.zeros(len(values), dtype=np.int64)
+        return Rows(columns, zeros, zeros)
+    lo = raw["_lo"].to_numpy().astype(np.int64)[part("cp_low")]
+    hi = raw["_hi"].to_numpy().astype(np.int64)[part("cp_high")]
+    return Rows(columns, np.where(opened[0], lo, 0),
+                np.where(opened[0], np.maximum(hi - lo + 1, 0), 0))
 
 
 def _distinct_rows(start: pl.DataFrame, search: _Search) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The rows to search, one per distinct row once known values are taken as the tried
     value they are alike to (`probes.Dimension.canonical`), with the row (`_row`) each key
     stands for; the search runs with `_row` in the key's place."""
+    rows = _canonical(start, search)
+    values = [c for c in search.carried if c != KEY]
+    distinct = (rows.group_by(values).agg(pl.col(KEY).alias(_ID))
+                .with_row_index(KEY).with_columns(pl.col(KEY).cast(pl.Int64)))
+    keys = distinct.select(pl.col(_ID).alias(KEY), pl.col(KEY).alias(_ID)).explode(KEY)
+    return keys, distinct.select(search.carried)
+
+
+def _canonical(start: pl.DataFrame, search: _Search) -> pl.DataFrame:
+    """The rows with known values taken as the tried value they are alike to, `OPEN` and
+    the class range (NULL where the class is not open)."""
     tries_class = any(d.name == CLASS for d in search.dimensions)
     open_cp = pl.col("_open_cp") if tries_class else pl.lit(False)
     rows = start.with_columns(
@@ -319,12 +388,8 @@ def _distinct_rows(start: pl.DataFrame, search: _Search) -> tuple[pl.DataFrame, 
             .cast(pl.UInt32) * (1 << k) for k, d in enumerate(search.dimensions))
         .cast(pl.UInt32).alias(OPEN),
         pl.when(open_cp).then("_lo").alias("_lo"), pl.when(open_cp).then("_hi").alias("_hi"),
-    ).select(search.carried)
-    values = [c for c in search.carried if c != KEY]
-    distinct = (rows.group_by(values).agg(pl.col(KEY).alias(_ID))
-                .with_row_index(KEY).with_columns(pl.col(KEY).cast(pl.Int64)))
-    keys = distinct.select(pl.col(_ID).alias(KEY), pl.col(KEY).alias(_ID)).explode(KEY)
-    return keys, distinct.select(search.carried)
+    )
+    return rows.select(search.carried)
 
 
-__all__ = ["search_candidates"]
+__all__ = ["key_candidates", "search_candidates"]
