@@ -20,7 +20,7 @@ import pytest
 
 from livertx.cohort import combinations, search
 from livertx.cohort.candidates import candidates_for_keys, representatives
-from livertx.cohort.combinations import CHUNK
+from livertx.cohort.combinations import CHUNK, GRID_LIMIT
 from livertx.cohort.plan import CANDIDATE_MASK, CANDIDATES, KEY, CohortPlan, build_plan
 from livertx.cohort.polars_engine import key_expression, normalise, open_keys
 from livertx.cohort.probes import dimensions
@@ -154,9 +154,12 @@ def test_a_contradiction_is_never_a_candidate(guideline: str) -> None:
         tumor_count=pl.col("tumor_count").fill_null(1).clip(1, 3))
     keys = derive(frame.lazy()).select(key_expression(plan)).collect()[KEY].unique()
     expected = _enumerated(keys, plan, pack)
-    for limit in (0, search.ENUMERATE_LIMIT):
+    # searched, tried in every combination, and searched for want of room for the grid
+    for limit, grid in ((0, GRID_LIMIT), (search.ENUMERATE_LIMIT, GRID_LIMIT),
+                        (search.ENUMERATE_LIMIT, 0)):
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(search, "ENUMERATE_LIMIT", limit)
+            patch.setattr(combinations, "GRID_LIMIT", grid)
             assert candidates_for_keys(keys, plan, pack).equals(expected)
 
 

@@ -22,7 +22,8 @@ import polars as pl
 
 from livertx.cohort.probes import CLASS, Dimension
 
-GRID_LIMIT = 1 << 26  # complete rows up to which a flag (and a mask) per one is kept
+GRID_LIMIT = 1 << 25  # complete rows up to which a flag and a mask per one are kept (3 bytes
+# each: bclc-2022 makes 14M, 42 MB; beyond it the search goes on)
 CHUNK = 1 << 21  # combinations built at once (an int64 array of this length, a few)
 _CODE = "_code"
 

@@ -15,9 +15,13 @@ is not settled yet (`livertx.compiler.unsettled`). Then:
   check reads; among several, the one with the fewest values. Each child takes one of the
   values `livertx.cohort.probes` tries for that fact.
 Keys whose rows are alike once their known values are taken as the tried value they behave
-as are searched once. The cohort keeps only the candidate ids, so that is all the search
-records (no "requires"): exactly the categories the enumeration of every combination
-reaches (`tests/test_cohort_candidates.py` checks it, every column, on generated cohorts of
+as are searched once. A row (or key) with at most `ENUMERATE_LIMIT` combinations left is
+not split but tried in every one, in packed integer codes (`livertx.cohort.combinations`):
+cheaper than a level of the search, whose query plan alone costs tens of milliseconds;
+most keys go that way straight from the codes of their key parts (`key_candidates`), and
+the search proper only takes keys with many facts unknown. The cohort keeps only the
+candidate ids, so that is all either records (no "requires"): exactly the categories the
+enumeration of every combination reaches (`tests/test_cohort_candidates.py` checks it, every column, on generated cohorts of
 both packs).
 """
 
