@@ -3,7 +3,8 @@
 Generates N seeded patients (as `benchmarks/cohort.py` does), assesses them with the Polars
 engine's expressions (untimed) and collects the distinct open keys; then times
 `candidates_for_keys` on them (best of `--repeat`, wall and CPU seconds) and counts the
-partial rows each level of the search evaluates. The row counts do not depend on the load
+partial rows each level of the search evaluates, and the distinct complete rows settled for
+the rows whose every combination is tried (`livertx.cohort.combinations`). The row counts do not depend on the load
 of the machine, so they compare two versions of the search where seconds are too noisy
 on a shared machine. Not a test: it asserts nothing.
 
@@ -39,22 +40,27 @@ def open_keys(n: int, guideline: str) -> pl.Series:
     return assessed.filter(pl.col("category").is_null() & (pl.col(CHECKS) == 0))[KEY].unique()
 
 
-def level_rows(keys: pl.Series, guideline: str) -> list[int]:
-    """The rows each level of the search evaluates (`_Search.evaluate` counted)."""
+def level_rows(keys: pl.Series, guideline: str) -> tuple[list[int], list[int]]:
+    """The rows each level of the search evaluates (`_Search.evaluate` counted), and the
+    complete rows settled (`_Search.settle`)."""
     pack = load_guideline(guideline)
-    counted: list[int] = []
-    evaluate = search._Search.evaluate
+    counted: dict[str, list[int]] = {"evaluate": [], "settle": []}
+    originals = {name: getattr(search._Search, name) for name in counted}
 
-    def counting(self: search._Search, frame: pl.DataFrame) -> pl.DataFrame:
-        counted.append(frame.height)
-        return evaluate(self, frame)
+    def counting(name: str) -> object:
+        def counted_call(self: search._Search, frame: pl.DataFrame) -> pl.DataFrame:
+            counted[name].append(frame.height)
+            return originals[name](self, frame)  # type: ignore[no-any-return]
+        return counted_call
 
-    search._Search.evaluate = counting  # type: ignore[method-assign]
+    for name in counted:
+        setattr(search._Search, name, counting(name))
     try:
         candidates_for_keys(keys, build_plan(pack), pack)
     finally:
-        search._Search.evaluate = evaluate  # type: ignore[method-assign]
-    return counted
+        for name, original in originals.items():
+            setattr(search._Search, name, original)
+    return counted["evaluate"], counted["settle"]
 
 
 def main() -> None:
@@ -73,13 +79,14 @@ def main() -> None:
         candidates_for_keys(keys, plan, pack)
         walls.append(time.perf_counter() - wall)
         cpus.append(time.process_time() - cpu)
-    rows = level_rows(keys, args.guideline)
+    rows, complete = level_rows(keys, args.guideline)
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"candidate search, pack {args.guideline}, N = {args.n:,}: {len(keys):,} open keys")
     print(f"  best of {args.repeat}: {min(walls):.3f} s wall, {min(cpus):.3f} s CPU "
           f"(load average {load})")
     print(f"  rows evaluated: {sum(rows):,} over {len(rows)} levels "
-          f"({' + '.join(f'{r:,}' for r in rows)})")
+          f"({' + '.join(f'{r:,}' for r in rows)}); complete rows settled: "
+          f"{sum(complete):,} in {len(complete)} queries")
 
 
 if __name__ == "__main__":

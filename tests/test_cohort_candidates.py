@@ -18,8 +18,9 @@ from typing import Any
 import polars as pl
 import pytest
 
-from livertx.cohort import search
+from livertx.cohort import combinations, search
 from livertx.cohort.candidates import candidates_for_keys, representatives
+from livertx.cohort.combinations import CHUNK, GRID_LIMIT
 from livertx.cohort.plan import CANDIDATE_MASK, CANDIDATES, KEY, CohortPlan, build_plan
 from livertx.cohort.polars_engine import key_expression, normalise, open_keys
 from livertx.cohort.probes import dimensions
@@ -114,13 +115,16 @@ def _open_keys(pack: Pack, n: int, seed: int, unknown_rate: float) -> pl.Series:
 
 @pytest.mark.parametrize("guideline", list(PACKS))
 @pytest.mark.parametrize(("seed", "unknown_rate"), [(1, 0.1), (2, 0.3), (3, 0.6)])
-@pytest.mark.parametrize("explore", [0, search.EXPLORE_LIMIT], ids=["split", "explore"])
+@pytest.mark.parametrize(("limit", "chunk"), [(0, CHUNK), (search.ENUMERATE_LIMIT, CHUNK),
+                                              (search.ENUMERATE_LIMIT, 700)],
+                         ids=["split", "enumerate", "chunked"])
 def test_search_equals_enumeration_on_generated_cohorts(
-        guideline: str, seed: int, unknown_rate: float, explore: int,
+        guideline: str, seed: int, unknown_rate: float, limit: int, chunk: int,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    """Split level by level down to every fact (`explore` 0), and as the cohort runs
-    (every open fact chosen at once when that gives few rows)."""
-    monkeypatch.setattr(search, "EXPLORE_LIMIT", explore)
+    """Split level by level down to every fact (`limit` 0), and as the cohort runs (the
+    rows with few combinations tried in every one, packed; `chunk`: a few rows at a time)."""
+    monkeypatch.setattr(search, "ENUMERATE_LIMIT", limit)
+    monkeypatch.setattr(combinations, "CHUNK", chunk)
     pack = PACKS[guideline]
     plan = build_plan(pack)
     keys = _open_keys(pack, 3_000, seed, unknown_rate)
@@ -150,9 +154,12 @@ def test_a_contradiction_is_never_a_candidate(guideline: str) -> None:
         tumor_count=pl.col("tumor_count").fill_null(1).clip(1, 3))
     keys = derive(frame.lazy()).select(key_expression(plan)).collect()[KEY].unique()
     expected = _enumerated(keys, plan, pack)
-    for explore in (0, search.EXPLORE_LIMIT):
+    # searched, tried in every combination, and searched for want of room for the grid
+    for limit, grid in ((0, GRID_LIMIT), (search.ENUMERATE_LIMIT, GRID_LIMIT),
+                        (search.ENUMERATE_LIMIT, 0)):
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(search, "EXPLORE_LIMIT", explore)
+            patch.setattr(search, "ENUMERATE_LIMIT", limit)
+            patch.setattr(combinations, "GRID_LIMIT", grid)
             assert candidates_for_keys(keys, plan, pack).equals(expected)
 
 

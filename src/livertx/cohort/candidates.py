@@ -1,18 +1,21 @@
 """Category candidates for the open rows of a cohort, computed once per distinct key.
 
 An open row's candidates depend only on its key (see `plan.KeyPart`), so each distinct
-key is decoded into one representative row and the keys are searched together
+key stands for one representative row and the keys are searched together
 (`livertx.cohort.search`, the batch form of `livertx.engine.search.category_candidates`,
-ids only); the differential tests check that both give the same ids, and
+ids only; a key with few combinations is tried in every one, coded straight from its
+parts: `livertx.cohort.combinations`); the differential tests check that both give the same ids, and
 `tests/test_cohort_candidates.py` that the search gives what trying every combination gives.
 """
 
 from __future__ import annotations
 
+from functools import partial
+
 import polars as pl
 
 from livertx.cohort.plan import CANDIDATE_MASK, CANDIDATES, KEY, CohortPlan, KeyPart
-from livertx.cohort.search import search_candidates
+from livertx.cohort.search import key_candidates
 from livertx.frame import COLUMN_SCHEMA
 from livertx.knowledge.pack import Pack
 from livertx.vocabulary import FIELD_BY_NAME
@@ -71,7 +74,7 @@ def candidates_for_keys(keys: pl.Series, plan: CohortPlan, pack: Pack) -> pl.Dat
     if keys.is_empty():
         return pl.DataFrame(schema={KEY: pl.Int64, CANDIDATES: pl.List(pl.String),
                                     CANDIDATE_MASK: pl.UInt16})
-    return search_candidates(representatives(keys.unique(), plan), plan, pack)
+    return key_candidates(keys.unique(), partial(representatives, plan=plan), plan, pack)
 
 
 __all__ = ["candidates_for_keys", "representatives"]

@@ -15,20 +15,26 @@ is not settled yet (`livertx.compiler.unsettled`). Then:
   check reads; among several, the one with the fewest values. Each child takes one of the
   values `livertx.cohort.probes` tries for that fact.
 Keys whose rows are alike once their known values are taken as the tried value they behave
-as are searched once. The cohort keeps only the candidate ids, so that is all the search
-records (no "requires"): exactly the categories the enumeration of every combination
-reaches (`tests/test_cohort_candidates.py` checks it, every column, on generated cohorts of
+as are searched once. A row (or key) with at most `ENUMERATE_LIMIT` combinations left is
+not split but tried in every one, in packed integer codes (`livertx.cohort.combinations`):
+cheaper than a level of the search, whose query plan alone costs tens of milliseconds;
+most keys go that way straight from the codes of their key parts (`key_candidates`), and
+the search proper only takes keys with many facts unknown. The cohort keeps only the
+candidate ids, so that is all either records (no "requires"): exactly the categories the
+enumeration of every combination reaches (`tests/test_cohort_candidates.py` checks it, every column, on generated cohorts of
 both packs).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
 import polars as pl
 
+from livertx.cohort.combinations import Rows, candidate_masks, coded
 from livertx.cohort.plan import CANDIDATE_MASK, CANDIDATES, KEY, CohortPlan
 from livertx.cohort.polars_engine import candidate_lists
 from livertx.cohort.probes import CLASS, Dimension, dimensions
@@ -47,8 +53,9 @@ from livertx.frame import COLUMN_SCHEMA
 from livertx.knowledge.pack import Pack
 from livertx.scores import library, stages
 
-EXPLORE_LIMIT = 100_000  # rows up to which every open fact is chosen at once: each level
-# costs a query plan (tens of milliseconds), as much as evaluating tens of thousands of rows
+ENUMERATE_LIMIT = 100_000  # combinations up to which a row's are all tried at once
+# (`livertx.cohort.combinations`): each level of the search costs a query plan (tens of
+# milliseconds), as much as evaluating tens of thousands of rows
 OPEN = "_open"  # the facts this row has not chosen yet, a bit per dimension
 UNSETTLED = "_unsettled|"  # a derived value or a rule's condition not settled yet
 WAITS = "_waits|"  # the dimension a rule's unsettled condition waits for
@@ -66,6 +73,27 @@ class _Search:
     conditions: dict[str, pl.Expr]  # the category table's conditions and their flags
     waits: dict[str, pl.Expr]  # per unsettled condition, the dimension it waits for
     verdict: dict[str, pl.Expr]  # `_category` and `_split`
+    complete: tuple[dict[str, pl.Expr], ...]  # the same without flags, stage by stage
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The carried columns that hold facts."""
+        return tuple(c for c in self.carried if c not in (KEY, "_lo", "_hi", OPEN))
+
+    def masks(self, complete: pl.DataFrame) -> np.ndarray:
+        """A bit for the category of each complete row the check lets through (else 0)."""
+        assessed = self.settle(complete)
+        category = assessed[_CATEGORY].to_numpy().astype(np.int64)
+        held = (assessed[_POSSIBLE].to_numpy() == 1) & (category >= 0)
+        return np.where(held, np.left_shift(1, np.maximum(category, 0)), 0).astype(np.uint16)
+
+    def settle(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """`_POSSIBLE` and `_CATEGORY` of complete rows (every fact chosen), by the same
+        expressions without the flags (all false there): a few times cheaper."""
+        lazy = frame.lazy()
+        for stage in self.complete:
+            lazy = lazy.with_columns(**stage)
+        return lazy.select(_POSSIBLE, _CATEGORY).collect()
 
     def evaluate(self, frame: pl.DataFrame) -> pl.DataFrame:
         lazy = frame.lazy()
@@ -85,24 +113,6 @@ class _Search:
                 parts.append(part.select(self.carried).with_columns(d.choices().alias(d.name))
                              .explode(d.name).with_columns(pl.col(OPEN) - (1 << k)))
         return pl.concat(parts) if parts else frame.select(self.carried)
-
-    def combinations(self, frame: pl.DataFrame) -> int:
-        """How many rows choosing every open fact of every row at once would give."""
-        counts = [pl.when(_opened(k)).then(d.choices().list.len()).otherwise(1)
-                  .cast(pl.Int64) for k, d in enumerate(self.dimensions)]
-        total = frame.select(pl.reduce(lambda a, b: a * b, counts).sum()).item()
-        return int(total or 0)
-
-    def expand_all(self, frame: pl.DataFrame) -> pl.DataFrame:
-        """Each row once per combination of its open facts (every fact chosen)."""
-        frame = frame.select(self.carried)
-        for k, d in enumerate(self.dimensions):
-            opened = _opened(k)
-            if frame.select(opened.any()).item():
-                frame = (frame.with_columns(pl.when(opened).then(d.choices())
-                                            .otherwise(pl.concat_list(d.name)).alias(d.name))
-                         .explode(d.name))
-        return frame.with_columns(pl.lit(0, pl.UInt32).alias(OPEN))
 
 
 def _search(pack: Pack, plan: CohortPlan) -> _Search:
@@ -124,10 +134,9 @@ def _search(pack: Pack, plan: CohortPlan) -> _Search:
     opened = {f"{OPEN}|{d.name}": _opened(k) for k, d in enumerate(found)}
     flags: dict[str, pl.Expr] = {d.name: pl.col(f"{OPEN}|{d.name}") for d in found}
     # the check reads the facts as chosen, before the implications replace them
-    steps = [{**absent, **opened},
-             {_POSSIBLE: _state(compile_polars(possible),
-                                compile_unsettled(possible, _flag_of(flags)))},
-             *_scores(names, flags)]
+    checked = _state(compile_polars(possible), compile_unsettled(possible, _flag_of(flags)))
+    scored = _scores(names, flags)  # (updates `flags`)
+    steps = [{**absent, **opened}, {_POSSIBLE: checked}, *scored]
     conditions: dict[str, pl.Expr] = dict(plan.compiled.category.conditions())
     waits: dict[str, str] = {}
     for rule in rules:
@@ -140,10 +149,12 @@ def _search(pack: Pack, plan: CohortPlan) -> _Search:
     waiting = {waits[condition_column(r.id)]: _blame(parse(r.when), _flag_of(flags), found, {})
                for r in rules if condition_column(r.id) in waits}
     flags.update({c: pl.col(UNSETTLED + c.removeprefix(CONDITION_PREFIX)) for c in waits})
-    category, split = _decided(plan, flags, found, waits)
+    category, split, settled = _decided(plan, flags, found, waits)
     verdict = {_CATEGORY: category,
                _SPLIT: pl.coalesce(split, _first_open(nodes.columns(possible), found))}
-    cached = _Search(found, carried, tuple(steps), conditions, waiting, verdict)
+    complete = (absent, {_POSSIBLE: _state(compile_polars(possible), None)}, *scored[1::2],
+                dict(plan.compiled.category.conditions()), {_CATEGORY: settled})
+    cached = _Search(found, carried, tuple(steps), conditions, waiting, verdict, complete)
     pack._cache["cohort_search"] = cached
     return cached
 
@@ -170,11 +181,12 @@ def _scores(names: frozenset[str], flags: dict[str, pl.Expr]) -> list[dict[str, 
 
 
 def _decided(plan: CohortPlan, flags: dict[str, pl.Expr], found: tuple[Dimension, ...],
-             waits: dict[str, str]) -> tuple[pl.Expr, pl.Expr]:
+             waits: dict[str, str]) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
     """The pack's own hit policy (`hit_policy.decision_code_node`, which every backend
     compiles) on a partial row: the category's index, `_UNSETTLED_CATEGORY` while the
     values not chosen yet may change it, `_NO_CATEGORY` when it is unknown or no rule
-    holds; and, while it is not settled, the dimension to split on (the one it waits for)."""
+    holds; while it is not settled, the dimension to split on (the one it waits for); and
+    the category's index as though every value were settled."""
     compiled = plan.compiled.category
     node = decision_code_node(compiled.table)
     flag = compile_unsettled(node, _flag_of(flags))
@@ -185,9 +197,9 @@ def _decided(plan: CohortPlan, flags: dict[str, pl.Expr], found: tuple[Dimension
                                                 return_dtype=pl.Int8)
                .fill_null(_NO_CATEGORY))
     if flag is None:
-        return settled, pl.lit(None, pl.Int64)
+        return settled, pl.lit(None, pl.Int64), settled
     return (pl.when(flag).then(_UNSETTLED_CATEGORY).otherwise(settled).cast(pl.Int8),
-            pl.when(flag).then(_blame(node, _flag_of(flags), found, waits)))
+            pl.when(flag).then(_blame(node, _flag_of(flags), found, waits)), settled)
 
 
 def _flag_of(flags: dict[str, pl.Expr]) -> Any:
@@ -263,10 +275,17 @@ def search_candidates(start: pl.DataFrame, plan: CohortPlan, pack: Pack) -> pl.D
     one representative row per key (`livertx.cohort.candidates.representatives`)."""
     search = _search(pack, plan)
     keys, frame = _distinct_rows(start, search)
-    reached = []
+    reached, enumerated = [], []
     while frame.height:
-        if search.combinations(frame) <= EXPLORE_LIMIT:  # one last level is cheaper
-            frame = search.expand_all(frame)
+        rows = coded(frame, search.dimensions, search.columns)
+        few = rows.counts() <= ENUMERATE_LIMIT
+        masks = candidate_masks(rows.take(few), search.masks) if few.any() else None
+        if masks is not None:
+            enumerated.append(pl.DataFrame([frame[KEY].filter(few),
+                                            pl.Series(_FOUND, masks, dtype=pl.UInt16)]))
+            frame = frame.filter(~few)
+            if not frame.height:
+                break
         assessed = search.evaluate(frame)
         possible, category = pl.col(_POSSIBLE), pl.col(_CATEGORY)
         done = (possible == 1) & (category >= 0)
@@ -277,18 +296,93 @@ def search_candidates(start: pl.DataFrame, plan: CohortPlan, pack: Pack) -> pl.D
             raise AssertionError("an unsettled row with every fact chosen")  # pragma: no cover
         frame = search.expand(frame)
     bits = pl.Series([1 << i for i in range(len(plan.categories))], dtype=pl.UInt16)
-    found = (pl.concat(reached).unique().group_by(KEY)
-             .agg(pl.lit(bits).gather(pl.col(_CATEGORY)).sum().cast(pl.UInt16).alias(_FOUND)))
+    searched = (pl.concat(reached).select(KEY, pl.lit(bits).gather(pl.col(_CATEGORY))
+                                          .alias(_FOUND)) if reached else None)
+    none = pl.DataFrame(schema={KEY: pl.Int64, _FOUND: pl.UInt16})
+    found = (pl.concat([f for f in (none, searched, *enumerated) if f is not None])
+             .group_by(KEY).agg(pl.col(_FOUND).bitwise_or()).filter(pl.col(_FOUND) != 0))
+    return _listed(keys.join(found.rename({KEY: _ID}), on=_ID), plan)
+
+
+def _listed(found: pl.DataFrame, plan: CohortPlan) -> pl.DataFrame:
+    """`KEY`, `_FOUND` -> the output: `KEY` sorted, `CANDIDATES` and `CANDIDATE_MASK`."""
     lists = candidate_lists(plan.categories)
-    return (keys.join(found.rename({KEY: _ID}), on=_ID).sort(KEY)
-            .select(KEY, pl.lit(lists).gather(pl.col(_FOUND)).alias(CANDIDATES),
-                    pl.col(_FOUND).alias(CANDIDATE_MASK)))
+    return found.sort(KEY).select(KEY, pl.lit(lists).gather(pl.col(_FOUND)).alias(CANDIDATES),
+                                  pl.col(_FOUND).alias(CANDIDATE_MASK))
+
+
+def key_candidates(keys: pl.Series, decode: Callable[[pl.Series], pl.DataFrame],
+                   plan: CohortPlan, pack: Pack) -> pl.DataFrame:
+    """`KEY` -> the candidates (as `search_candidates`) of distinct keys: of those with few
+    combinations by trying every one, coded straight from the parts of the key (no row
+    per key: `decode`, `representatives`, is run on one key per code of a part); of the
+    rest by the search, from their rows."""
+    search = _search(pack, plan)
+    rows = _coded_keys(keys, decode, plan, search)
+    few = rows.counts() <= ENUMERATE_LIMIT
+    masks = candidate_masks(rows.take(few), search.masks) if few.any() else None
+    if masks is None:
+        few, masks = np.zeros(keys.len(), dtype=bool), np.zeros(0, dtype=np.uint16)
+    found = [_listed(pl.DataFrame([keys.cast(pl.Int64).alias(KEY).filter(few),
+                                   pl.Series(_FOUND, masks, dtype=pl.UInt16)])
+                     .filter(pl.col(_FOUND) != 0), plan)]
+    rest = keys.filter(~few)
+    if rest.len():
+        found.append(search_candidates(decode(rest), plan, pack))
+    return pl.concat(found).sort(KEY)
+
+
+_PART = {CLASS: "cp_class"}  # the key part a column is decoded from, where not its own
+
+
+def _coded_keys(keys: pl.Series, decode: Callable[[pl.Series], pl.DataFrame],
+                plan: CohortPlan, search: _Search) -> Rows:
+    """The rows of keys in codes. Each column of a key's row is decoded from one part of
+    the key (and taken canonical alone), so one row per code of every part, decoded and
+    coded, gives each key's codes by indexing."""
+    radices = [p.radix for p in plan.key_parts]
+    scales = dict(zip((p.name for p in plan.key_parts),
+                      zip(np.cumprod([1, *radices[:-1]]), radices)))
+    tries = np.arange(max(radices))
+    probes = np.zeros(len(tries), dtype=np.int64)
+    for scale, radix in scales.values():
+        probes += np.minimum(tries, radix - 1) * int(scale)
+    raw = decode(pl.Series(KEY, probes, dtype=pl.Int64))
+    probe = coded(_canonical(raw, search), search.dimensions, search.columns)
+    values = keys.cast(pl.Int64).to_numpy()
+
+    def part(name: str) -> np.ndarray:
+        scale, radix = scales[_PART.get(name, name)]
+        return (values // int(scale)) % radix
+
+    columns = [replace(c, codes=c.codes[part(c.name)] if _PART.get(c.name, c.name) in scales
+                       else np.full(len(values), c.codes[0]))
+               for c in probe.columns]
+    opened = [c.codes < 0 for c in columns if c.name == CLASS]
+    if not opened:
+        zeros = np.zeros(len(values), dtype=np.int64)
+        return Rows(columns, zeros, zeros)
+    lo = raw["_lo"].to_numpy().astype(np.int64)[part("cp_low")]
+    hi = raw["_hi"].to_numpy().astype(np.int64)[part("cp_high")]
+    return Rows(columns, np.where(opened[0], lo, 0),
+                np.where(opened[0], np.maximum(hi - lo + 1, 0), 0))
 
 
 def _distinct_rows(start: pl.DataFrame, search: _Search) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The rows to search, one per distinct row once known values are taken as the tried
     value they are alike to (`probes.Dimension.canonical`), with the row (`_row`) each key
     stands for; the search runs with `_row` in the key's place."""
+    rows = _canonical(start, search)
+    values = [c for c in search.carried if c != KEY]
+    distinct = (rows.group_by(values).agg(pl.col(KEY).alias(_ID))
+                .with_row_index(KEY).with_columns(pl.col(KEY).cast(pl.Int64)))
+    keys = distinct.select(pl.col(_ID).alias(KEY), pl.col(KEY).alias(_ID)).explode(KEY)
+    return keys, distinct.select(search.carried)
+
+
+def _canonical(start: pl.DataFrame, search: _Search) -> pl.DataFrame:
+    """The rows with known values taken as the tried value they are alike to, `OPEN` and
+    the class range (NULL where the class is not open)."""
     tries_class = any(d.name == CLASS for d in search.dimensions)
     open_cp = pl.col("_open_cp") if tries_class else pl.lit(False)
     rows = start.with_columns(
@@ -298,12 +392,8 @@ def _distinct_rows(start: pl.DataFrame, search: _Search) -> tuple[pl.DataFrame, 
             .cast(pl.UInt32) * (1 << k) for k, d in enumerate(search.dimensions))
         .cast(pl.UInt32).alias(OPEN),
         pl.when(open_cp).then("_lo").alias("_lo"), pl.when(open_cp).then("_hi").alias("_hi"),
-    ).select(search.carried)
-    values = [c for c in search.carried if c != KEY]
-    distinct = (rows.group_by(values).agg(pl.col(KEY).alias(_ID))
-                .with_row_index(KEY).with_columns(pl.col(KEY).cast(pl.Int64)))
-    keys = distinct.select(pl.col(_ID).alias(KEY), pl.col(KEY).alias(_ID)).explode(KEY)
-    return keys, distinct.select(search.carried)
+    )
+    return rows.select(search.carried)
 
 
-__all__ = ["search_candidates"]
+__all__ = ["key_candidates", "search_candidates"]
