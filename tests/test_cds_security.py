@@ -283,7 +283,9 @@ def test_slow_jwks_endpoint_blocks_nothing() -> None:
                     latencies.append(time.monotonic() - started)
                 results = [c.result() for c in calls]
             assert {status for status, _ in results} == {401}
-            assert max(took for _, took in results) < 8  # the short fetch deadline
+            # the 3 s fetch deadline, not the endpoint's 20 s (the margin is for a loaded
+            # machine: 45 calls at once took 10 s at load 12)
+            assert max(took for _, took in results) < 15
             assert statistics.median(latencies) < 0.5, latencies
             assert _SlowJwks.requests == 1  # one fetch shared by every waiting call
             status, took = call(0)  # right after a failure: refused at once, not refetched
