@@ -226,8 +226,8 @@ def agree_over_candidates(frame: pl.DataFrame, plan: CohortPlan) -> pl.DataFrame
     dtype = frame.schema["category"]
     present = _union(tried[CANDIDATE_MASK])
     tries = [j for j in range(len(plan.categories)) if present >> j & 1]
-    picked = [tried.select((mask & (1 << j) != 0).arg_true()).to_series().to_numpy()
-              for j in tries]
+    masks = tried[CANDIDATE_MASK].to_numpy()
+    picked = [np.flatnonzero(masks & (1 << j)) for j in tries]
     stacked = pl.concat([tried.select(pl.all().gather(at))
                          .with_columns(category=pl.lit(plan.categories[j]).cast(dtype))
                          for j, at in zip(tries, picked)])

@@ -277,10 +277,8 @@ def search_candidates(start: pl.DataFrame, plan: CohortPlan, pack: Pack) -> pl.D
     keys, frame = _distinct_rows(start, search)
     reached, enumerated = [], []
     while frame.height:
-        rows = coded(frame, search.dimensions, search.columns)
-        few = rows.counts() <= ENUMERATE_LIMIT
-        masks = candidate_masks(rows.take(few), search.masks) if few.any() else None
-        if masks is not None:
+        few, masks = _enumerated(coded(frame, search.dimensions, search.columns), search)
+        if few.any():
             enumerated.append(pl.DataFrame([frame[KEY].filter(few),
                                             pl.Series(_FOUND, masks, dtype=pl.UInt16)]))
             frame = frame.filter(~few)
@@ -304,6 +302,15 @@ def search_candidates(start: pl.DataFrame, plan: CohortPlan, pack: Pack) -> pl.D
     return _listed(keys.join(found.rename({KEY: _ID}), on=_ID), plan)
 
 
+def _enumerated(rows: Rows, search: _Search) -> tuple[np.ndarray, np.ndarray]:
+    """Which rows have at most `ENUMERATE_LIMIT` combinations, and those rows' masks from
+    trying every one (none taken when their grid is too large: `candidate_masks`)."""
+    few = rows.counts() <= ENUMERATE_LIMIT
+    masks = candidate_masks(rows.take(few), search.masks) if few.any() else None
+    if masks is None:
+        return np.zeros(len(few), dtype=bool), np.zeros(0, dtype=np.uint16)
+    return few, masks
+
 def _listed(found: pl.DataFrame, plan: CohortPlan) -> pl.DataFrame:
     """`KEY`, `_FOUND` -> the output: `KEY` sorted, `CANDIDATES` and `CANDIDATE_MASK`."""
     lists = candidate_lists(plan.categories)
@@ -318,11 +325,7 @@ def key_candidates(keys: pl.Series, decode: Callable[[pl.Series], pl.DataFrame],
     per key: `decode`, `representatives`, is run on one key per code of a part); of the
     rest by the search, from their rows."""
     search = _search(pack, plan)
-    rows = _coded_keys(keys, decode, plan, search)
-    few = rows.counts() <= ENUMERATE_LIMIT
-    masks = candidate_masks(rows.take(few), search.masks) if few.any() else None
-    if masks is None:
-        few, masks = np.zeros(keys.len(), dtype=bool), np.zeros(0, dtype=np.uint16)
+    few, masks = _enumerated(_coded_keys(keys, decode, plan, search), search)
     found = [_listed(pl.DataFrame([keys.cast(pl.Int64).alias(KEY).filter(few),
                                    pl.Series(_FOUND, masks, dtype=pl.UInt16)])
                      .filter(pl.col(_FOUND) != 0), plan)]
