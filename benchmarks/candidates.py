@@ -20,10 +20,10 @@ import time
 
 import polars as pl
 
-from livertx.cohort import search
+from livertx.cohort import polars_engine, search
 from livertx.cohort.candidates import candidates_for_keys
 from livertx.cohort.plan import KEY, build_plan
-from livertx.cohort.polars_engine import CHECKS, assess_category, assess_options, normalise
+from livertx.cohort.polars_engine import normalise
 from livertx.generate import generate_patients
 from livertx.knowledge.pack import load_guideline
 
@@ -34,10 +34,8 @@ def open_keys(n: int, guideline: str) -> pl.Series:
     """The distinct keys of the open rows of N generated patients."""
     plan = build_plan(load_guideline(guideline))
     patients = generate_patients(n, seed=SEED, unknown_rate=0.1)
-    assessed = (assess_options(assess_category(normalise(patients.lazy(), patients.columns),
-                                               plan), plan)
-                .select(KEY, "category", CHECKS).collect())
-    return assessed.filter(pl.col("category").is_null() & (pl.col(CHECKS) == 0))[KEY].unique()
+    return polars_engine.open_keys(normalise(patients.lazy(), patients.columns),
+                                   plan).collect()[KEY]
 
 
 def level_rows(keys: pl.Series, guideline: str) -> tuple[list[int], list[int]]:

@@ -32,8 +32,10 @@ from livertx.cohort.polars_engine import (
     assess_category,
     assess_options,
     finish,
+    key_expression,
     normalise,
     with_candidates,
+    with_open_keys,
 )
 from livertx.engine.hit_policy import decision_column
 from livertx.knowledge.pack import Pack
@@ -53,11 +55,13 @@ def run_polars(source: io.Source, temporary: Path, out_format: str, plan: Cohort
     columns = list(source.columns)
     needed = [ORIGINAL + c for c in columns] + [
         c for c in plan.output_columns if c not in (ERROR, CANDIDATES, MISSING)] + [
-        *VOCABULARY, *(decision_column(t.column) for t in plan.tables), KEY, CHECKS, ERROR]
+        *VOCABULARY, *(decision_column(t.column) for t in plan.tables), CHECKS, ERROR]
+    read_by_key = sorted(set(key_expression(plan).meta.root_names()) - set(needed))
 
     def assess(batch: pl.DataFrame) -> pl.DataFrame:
-        return (assess_options(assess_category(normalise(batch.lazy(), columns), plan), plan)
-                .select(needed).collect(engine="streaming"))
+        assessed = (assess_options(assess_category(normalise(batch.lazy(), columns), plan),
+                                   plan).select(*needed, *read_by_key).collect(engine="streaming"))
+        return with_open_keys(assessed, plan).select(*needed, KEY)
 
     try:
         result.timings.update(assess_and_write(_slices(source), assess, temporary, out_format,
