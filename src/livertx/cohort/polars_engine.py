@@ -28,8 +28,8 @@ from livertx.cohort.plan import (
 )
 from livertx.compiler.parse import parse
 from livertx.compiler.polars import compile_polars
-from livertx.engine.frames import CompiledTable, missing_from_paths
-from livertx.engine.hit_policy import UNKNOWN_FIT, decision_values
+from livertx.engine.frames import CompiledTable, missing_from_paths, with_decisions
+from livertx.engine.hit_policy import UNKNOWN_FIT, decision_column, decision_values
 from livertx.scores import DERIVED_COLUMNS, derive
 from livertx.vocabulary import FIELDS, FieldSpec
 
@@ -138,8 +138,7 @@ def _error_text(messages: list[pl.Expr], rows: pl.Series) -> pl.Series:
 def with_outcomes(frame: pl.LazyFrame, plan: CohortPlan,
                   tables: tuple[CompiledTable, ...]) -> pl.LazyFrame:
     """The tables' outcome and rule columns (as `Enum`s), from their decision codes."""
-    return (frame.with_columns(t.decision for t in tables)
-            .with_columns(decoded_outcomes(plan, tables)))
+    return with_decisions(frame, tables).with_columns(decoded_outcomes(plan, tables))
 
 
 def decoded_outcomes(plan: CohortPlan, tables: tuple[CompiledTable, ...]) -> list[pl.Expr]:
@@ -245,8 +244,9 @@ def agree_over_candidates(frame: pl.DataFrame, plan: CohortPlan) -> pl.DataFrame
     stacked = pl.concat([tried.select(pl.all().gather(at))
                          .with_columns(category=pl.lit(plan.categories[j]).cast(dtype))
                          for j, at in zip(tries, picked)])
-    decisions = (stacked.lazy().with_columns(**plan.compiled.option_conditions)
-                 .select(t.decision for t in options).collect())
+    decisions = (with_decisions(stacked.lazy().with_columns(**plan.compiled.option_conditions),
+                                options)
+                 .select(decision_column(t.column) for t in options).collect())
     n, at_rows = tried.height, rows.to_numpy()
     written: list[pl.Series] = []
     for table, codes in zip(options, decisions.iter_columns()):

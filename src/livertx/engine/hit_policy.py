@@ -100,6 +100,35 @@ def decision_code_node(table: DecisionTable) -> nodes.Node:
     return nodes.Case(whens, nodes.Literal(None))
 
 
+def decision_code_steps(table: DecisionTable) -> tuple[nodes.Node, ...]:
+    """`decision_code_node`'s code computed from the last row back, one step per row, for
+    a backend that can write a column per step (the cohort engine's Polars backend).
+
+    Step `s` is the code of the rows from `len - 1 - s` on, reading the previous step's
+    code in `decision_column(table.column)` (NULL before the first step): the row holds
+    (its "holds" code), or it is unknown and the rows after it do not settle on its
+    outcome (its "blocked" code), or it passes the decision on. "The rows after settle on
+    its outcome" is exactly "the code after it is a later row of that outcome that holds"
+    (`_settled_after`), so the codes are the same, with each row read once: the forward
+    CASE reads the rows after each unknown row again, which grows with the square of the
+    rows (half of bclc-2022's option tables' cost over a cohort)."""
+    after = nodes.Column(decision_column(table.column))
+    rules = table.rules
+    steps: list[nodes.Node] = []
+    for i in reversed(range(len(rules))):
+        holds = _holds(rules[i].id)
+        same = tuple(2 * later + 1 for later in range(i + 1, len(rules))
+                     if rules[later].outcome == rules[i].outcome)
+        blocked: nodes.Node = nodes.IsNull(holds)
+        if same:
+            settled = nodes.Coalesce((nodes.In(after, same), nodes.Literal(False)))
+            blocked = nodes.And((blocked, nodes.Not(settled)))
+        previous = after if steps else nodes.Literal(None)
+        steps.append(nodes.Case(((holds, nodes.Literal(2 * i + 1)),
+                                 (blocked, nodes.Literal(2 * i))), previous))
+    return tuple(steps)
+
+
 def _labels(table: DecisionTable) -> Iterator[tuple[str | None, str, bool]]:
     """(outcome, rule id, blocked) of each decision code, in `_decisions`' order, without
     building the tests."""
@@ -122,5 +151,5 @@ def decision_values(table: DecisionTable) -> tuple[list[str | None], list[str]]:
 
 
 __all__ = ["CONDITION_PREFIX", "UNKNOWN_FIT", "blocking_codes", "condition_column",
-           "decision_code_node",
+           "decision_code_node", "decision_code_steps",
            "decision_column", "decision_values", "outcome_node", "rule_column"]
