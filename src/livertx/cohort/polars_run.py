@@ -95,7 +95,7 @@ def assess_and_write(batches: Iterator[pl.DataFrame],
                 agreed = agree_over_candidates(
                     with_candidates(assessed.lazy(), candidates).collect(), plan)
             with clock("finish"):
-                output = finish(agreed.lazy(), plan, columns).collect()
+                output = finish(agreed, plan, columns)
             with clock("write"):
                 if pending is not None:
                     pending.result()

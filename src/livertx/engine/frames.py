@@ -145,6 +145,17 @@ def missing_expression(pack: Pack) -> pl.Expr:
 def missing_from_paths(paths: tuple[tuple[str, tuple[Path, ...]], ...]) -> pl.Expr:
     """A bit per fact (unknown, asked for, and on an open path), then one gather from the
     table of every combination: much faster than building a list row by row."""
+    return missing_lists(paths).gather(missing_mask(paths)).alias("missing")
+
+
+def missing_lists(paths: tuple[tuple[str, tuple[Path, ...]], ...]) -> pl.Expr:
+    """The list of facts of every mask `missing_mask` can give, indexed by the mask."""
+    return pl.lit(_missing_lookup(tuple(f for f, _ in paths)))
+
+
+def missing_mask(paths: tuple[tuple[str, tuple[Path, ...]], ...]) -> pl.Expr:
+    """A bit per fact that is unknown, asked for, and on an open path (`UInt32`); 0 on a
+    row where no table is blocked (every path needs its table blocked)."""
     bits = []
     for i, (fact, fact_paths) in enumerate(paths):
         unknown = pl.col(fact).is_null()
@@ -155,8 +166,7 @@ def missing_from_paths(paths: tuple[tuple[str, tuple[Path, ...]], ...]) -> pl.Ex
                 [pl.col(lab).is_not_null() for lab in CHILD_PUGH_LABS])
         bits.append(pl.when(unknown & pl.any_horizontal([path_open(p) for p in fact_paths]))
                     .then(1 << i).otherwise(0))
-    mask = pl.sum_horizontal(bits).cast(pl.UInt32)
-    return pl.lit(_missing_lookup(tuple(f for f, _ in paths))).gather(mask).alias("missing")
+    return pl.sum_horizontal(bits).cast(pl.UInt32)
 
 
 @functools.cache
