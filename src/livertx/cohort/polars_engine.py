@@ -237,26 +237,26 @@ def agree_over_candidates(frame: pl.DataFrame, plan: CohortPlan) -> pl.DataFrame
     options = plan.compiled.options
     tried = frame.select(pl.col(*_read_by_options(plan), *(t.column for t in options))
                          .gather(rows))
-    dtype = frame.schema["category"]
+    schema = frame.schema
     present = _union(tried[CANDIDATE_MASK])
     tries = [j for j in range(len(plan.categories)) if present >> j & 1]
     masks = tried[CANDIDATE_MASK].to_numpy()
     picked = [np.flatnonzero(masks & (1 << j)) for j in tries]
-    stacked = pl.concat([tried.select(pl.all().gather(at))
-                         .with_columns(category=pl.lit(plan.categories[j]).cast(dtype))
-                         for j, at in zip(tries, picked)])
+    category = pl.Series(plan.categories, dtype=schema["category"]).gather(
+        np.repeat(tries, [at.size for at in picked])).alias("category")
+    stacked = tried.drop("category")[np.concatenate(picked)].with_columns(category)
     decisions = (with_decisions(stacked.lazy().with_columns(**plan.compiled.option_conditions),
                                 options)
                  .select(decision_column(t.column) for t in options).collect())
+    unknown = tried.select((pl.col(t.column) == UNKNOWN_FIT).fill_null(False) for t in options)
     n, at_rows = tried.height, rows.to_numpy()
     written: list[pl.Series] = []
-    for table, codes in zip(options, decisions.iter_columns()):
+    for table, codes, is_unknown in zip(options, decisions.iter_columns(),
+                                        unknown.iter_columns()):
         fit, rule = _agreed(table, picked, codes.to_numpy(), n)
-        takes = np.flatnonzero((tried[table.column] == UNKNOWN_FIT).fill_null(False).to_numpy()
-                               & (fit >= 0))
+        takes = np.flatnonzero(is_unknown.to_numpy() & (fit >= 0))
         if takes.size:
-            fits, rule_ids = _labels(table, frame.schema[table.column],
-                                     frame.schema[table.rule_column])
+            fits, rule_ids = _labels(table, schema[table.column], schema[table.rule_column])
             written += [frame[table.column].scatter(at_rows[takes], fits.gather(fit[takes])),
                         frame[table.rule_column].scatter(at_rows[takes],
                                                          rule_ids.gather(rule[takes]))]
