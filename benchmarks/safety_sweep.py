@@ -47,7 +47,8 @@ def main() -> int:
     per_million = seconds / args.n * 1_000_000
     print(f"cohort run {seconds:.2f} s ({args.n / seconds:,.0f} patients/s); "
           f"{per_million:.2f} s per million vs target {TARGET_SECONDS_PER_MILLION:.1f} s "
-          f"(ratio {per_million / TARGET_SECONDS_PER_MILLION:.2f})")
+          f"(ratio {TARGET_SECONDS_PER_MILLION / per_million:.2f}; >= 1 meets it, as in the "
+          f"other benchmarks)")
     return 1 if any(counts.values()) else 0
 
 
