@@ -370,3 +370,27 @@ def test_csv_cells_holding_only_spaces_are_unknown_and_padded_values_are_read(
     result = _cli(str(source), "-o", str(out), "--engine", engine)
     assert result.exit_code == 2
     assert "tumor_count" in result.output and "line 3" in result.output
+
+
+@pytest.mark.parametrize("engine", ["polars", "duckdb"])
+def test_spellings_are_read_alike_whether_or_not_a_slice_is_all_in_the_vocabulary(
+        tmp_path: Path, engine: str) -> None:
+    """Both engines keep a value spelled as the vocabulary spells it without looking it up,
+    and look up the rest: an alias, a capital or padding reads as its value, a word the
+    vocabulary does not know is refused on its row, and a column that holds only exact
+    spellings is read the same as one that does not."""
+    rows = [{**EARLY, "ascites": value} for value in
+            ("none", "Mild", " moderate ", "SEVERE", "huge", "slight")]
+    source, out = tmp_path / "in.parquet", tmp_path / "out.parquet"
+    _frame(rows).write_parquet(source)
+    assert _cli(str(source), "-o", str(out), "--engine", engine).exit_code == 0
+    frame = _read(out)
+    assert frame["cp_points_ascites"].to_list() == [1, 2, 3, 3, None, 2]
+    errors = frame["error"].to_list()
+    assert errors[4] is not None and errors[4].startswith("ascites: 'huge' is not accepted")
+    assert [e for i, e in enumerate(errors) if i != 4] == [None] * 5
+
+    exact = [{**EARLY, "ascites": value} for value in ("none", "slight", "moderate")]
+    _frame(exact).write_parquet(source)
+    assert _cli(str(source), "-o", str(out), "--engine", engine).exit_code == 0
+    assert _read(out)["cp_points_ascites"].to_list() == [1, 2, 3]

@@ -81,9 +81,15 @@ def _normalised(spec: FieldSpec, present: set[str]) -> str:
     if spec.name not in present:
         value = f"CAST(NULL AS {VOCABULARY_TYPES[spec.type]})"
     elif spec.type == "enum":
-        spelled = " ".join(f"WHEN {literal(k)} THEN {literal(v)}"
-                           for k, v in checks.spellings(spec).items())
-        value = f"(CASE lower(trim(CAST({_orig(spec.name)} AS VARCHAR))) {spelled} END)"
+        spellings = checks.spellings(spec)
+        spelled = " ".join(f"WHEN {literal(k)} THEN {literal(v)}" for k, v in spellings.items())
+        text = f"CAST({_orig(spec.name)} AS VARCHAR)"
+        # a value already spelled as the vocabulary spells it is kept without lower/trim
+        # (as the Polars engine does): most cells are, and those string copies cost
+        exact = [v for v in dict.fromkeys(spellings.values())
+                 if spellings.get(v.strip().lower()) == v]
+        value = (f"(CASE WHEN {text} IN ({', '.join(literal(v) for v in exact)}) THEN {text} "
+                 f"ELSE (CASE lower(trim({text})) {spelled} END) END)")
     elif spec.type == "int":
         value = f"TRY_CAST({_orig(spec.name)} AS INTEGER)"
     else:
@@ -241,7 +247,9 @@ def cohort_query(plan: CohortPlan, source: str, columns: list[str]) -> str:
 
     query = _base(source, columns)
     decision_steps(query, plan, codes=True)
-    query.step(**{KEY: key_sql(plan)})
+    # the key of valid open rows only, as the Polars engine's `with_open_keys`: the other
+    # rows have no candidates, and a CASE evaluates its branch only where it is taken
+    query.step(**{KEY: f"CASE WHEN category IS NULL AND {ERROR} IS NULL THEN {key_sql(plan)} END"})
     last = f"s{len(query.ctes) - 1}"
     select = [f"q.{_orig(c)} AS {quote(POLARS_ORIGINAL + c)}" for c in columns]
     select += [f"q.{quote(s.name)}" for s in FIELDS]
