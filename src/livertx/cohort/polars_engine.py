@@ -310,9 +310,9 @@ def open_keys(frame: pl.LazyFrame, plan: CohortPlan) -> pl.LazyFrame:
 
 
 def with_missing(frame: pl.DataFrame, plan: CohortPlan) -> pl.DataFrame:
-    """`livertx.engine.missing`, as `livertx.engine.frames` computes it, its bits computed only on the rows where some
-    table is blocked (14-37% of generated rows): on the others it is empty, and its
-    hundreds of path tests cost as much as a pack's option tables."""
+    """`missing` from the same paths as `livertx.engine.frames`, its bits computed only on
+    the rows where some table is blocked (14-37% of generated rows): on the others it is
+    empty, and its hundreds of path tests cost as much as a pack's option tables."""
     paths = plan.missing_paths
     blocked = pl.any_horizontal(
         [pl.col("category").is_null(),
