@@ -23,6 +23,7 @@ from livertx.compiler.parse import parse
 from livertx.compiler.partial import ANY, compile_partial, compile_partial_residuals
 from livertx.compiler.python import compile_python
 from livertx.engine import assess, search
+from livertx.engine import rows as rows_module
 from livertx.engine.conditions import CHILD_PUGH_LABS, direct_child_pugh_labs
 from livertx.engine.rows import (
     POSSIBLE,
@@ -32,6 +33,7 @@ from livertx.engine.rows import (
     probe_dimensions,
     probe_values,
     row_plan,
+    with_category,
 )
 from livertx.engine.search import EXPLORE_LIMIT, answer_key, category_candidates
 from livertx.errors import InvalidInput
@@ -275,3 +277,42 @@ def test_a_kept_answer_is_the_answer_of_every_patient_with_its_key(guideline: st
         assert _ordered(category_candidates(second, pack)) == answer  # kept, the same
         compared += 1
     assert compared >= 50, compared
+
+
+@pytest.mark.parametrize("guideline", list(PACKS))
+def test_a_kept_redecision_is_that_of_every_row_with_its_key(guideline: str) -> None:
+    """`with_category` keeps what the re-decision under a candidate wrote, by the columns
+    it reads: an open row that differs from a kept one only where no re-decided condition
+    looks must get exactly the options' fits, rules and conditions a fresh re-decision
+    gives. Each generated patient is paired with itself with one fact the re-decision does
+    not read directly taken from another patient."""
+    pack = PACKS[guideline]
+    kept = rows_module._redecided(pack)
+    read = _read_columns(pack)
+    frame = generate_patients(120, seed=5, unknown_rate=0.35)
+    rows = [{k: v for k, v in r.items() if v is not None} for r in frame.iter_rows(named=True)]
+    compared = 0
+    for facts, donor in zip(rows, rows[1:] + rows[:1]):
+        for name in sorted(set(donor) - read - {"age"}):
+            other = {**facts, name: donor[name]}
+            try:
+                first, second = (evaluate_row(parse_patient(p).facts(), pack)
+                                 for p in (facts, other))
+            except InvalidInput:
+                continue
+            if first["category"] is not None or first == second:
+                continue
+            for category in (c.id for c in pack.categories):
+                kept.values.clear()
+                with_category(first, category, pack)  # kept
+                fresh = {**second, "category": category}
+                row_plan(pack).redecide(fresh)
+                if kept.reads({**first, "category": category}) == kept.reads(fresh):
+                    assert with_category(second, category, pack) == fresh, (category, other)
+                    compared += 1
+    assert compared >= 100, compared
+
+
+def _read_columns(pack: Pack) -> set[str]:
+    """Every column the re-decision's steps read."""
+    return set().union(*(nodes.columns(node) for _, node in rows_module._redecisions(pack)))

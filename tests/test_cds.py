@@ -292,6 +292,16 @@ def test_link_card_opens_the_same_assessment(client: TestClient) -> None:
     assert (body["derived"]["child_pugh"]["class"], body["derived"]["child_pugh"]["score"]) == ("B", 7)
 
 
+def test_card_links_follow_the_host_each_call_names(client: TestClient) -> None:
+    """Without a configured public URL, links and sources are under the Host the EHR
+    called (each call its own, though the base is worked out once per Host)."""
+    body = hook_request(prefetch_for(resources_for(example("advanced"))))
+    for host in ("ehr-a.example", "ehr-b.example:8443", "ehr-a.example"):
+        cards = client.post(URL, json=body, headers={"Host": host}).json()["cards"]
+        assert cards[-1]["links"][0]["url"].startswith(f"http://{host}{URL}/result/")
+        assert {c["source"]["url"] for c in cards} == {f"http://{host}/about"}
+
+
 def test_result_link_rejects_altered_or_made_up_tokens(client: TestClient) -> None:
     _summary, _, link = call(client, "advanced")
     path = urlsplit(link["links"][0]["url"]).path

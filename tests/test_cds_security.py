@@ -7,6 +7,7 @@ matters, the ASGI app otherwise; FHIR and JWKS servers are stdlib HTTP servers o
 
 from __future__ import annotations
 
+import base64
 import json
 import socket
 import statistics
@@ -37,6 +38,7 @@ from test_cds import (
     resources_for,
 )
 
+from livertx.cds import links
 from livertx.cds.cache import ByteLru
 from livertx.cds.records import MAPPED_CACHE_BYTES
 from livertx.cds.replay import ReplayStore
@@ -466,3 +468,26 @@ def test_result_link_carries_no_patient_values() -> None:
         opened = client.get(parts.path)
         assert opened.status_code == 200 and opened.headers["cache-control"] == "no-store"
         assert opened.json()["category"]["id"] == "advanced"
+
+
+def test_result_link_expires_and_cannot_be_dated_ahead() -> None:
+    """A link works for `links.TTL_S` after its call (a little clock skew between workers
+    allowed), not after, and not when dated ahead; its date cannot be changed without
+    breaking the token."""
+    facts = {"ecog": 1, "largest_tumor_cm": 4.5, "cirrhosis": True}
+    with TestClient(create_app(Settings())) as client:
+        def opened(token: str) -> int:
+            return int(client.get(f"{URL}/result/{token}").status_code)
+
+        now = time.time()
+        assert opened(links.seal(facts, now=now - links.TTL_S + 30)) == 200
+        assert opened(links.seal(facts, now=now - links.TTL_S - 30)) == 404
+        assert opened(links.seal(facts, now=now + 20)) == 200
+        assert opened(links.seal(facts, now=now + 3600)) == 404
+        token = links.seal(facts, now=now)
+        assert links.unseal(token) == facts
+        raw = bytearray(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        raw[8] ^= 1  # the issue time's last byte
+        moved = base64.urlsafe_b64encode(bytes(raw)).rstrip(b"=").decode()
+        response = client.get(f"{URL}/result/{moved}")
+        assert response.status_code == 404 and "expired" in response.json()["detail"][0]["message"]

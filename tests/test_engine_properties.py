@@ -268,3 +268,34 @@ def test_open_category_candidates_are_exact(cases: list[tuple[dict, dict]]) -> N
         assert candidates == reached, (
             f"candidates {sorted(candidates)} but completions reach {sorted(reached)}; "
             f"unknown: {[f for f in FACTS if less[f] is None]}")
+
+
+def test_a_kept_missing_answer_is_that_of_every_row_with_its_key() -> None:
+    """`missing_by_table` keeps its answers by what it reads (each table's outcome and
+    blocking row, which facts are unknown), not by the known values: each generated
+    patient, and the same patient with one fact both know taken from another one, must get
+    what working it out afresh gives, also when a kept answer is taken."""
+    from livertx.engine import missing
+    from livertx.engine.rows import evaluate_row
+    from livertx.errors import InvalidInput
+    from livertx.generate import generate_patients
+    from livertx.knowledge.pack import load_guideline
+
+    frame = generate_patients(150, seed=9, unknown_rate=0.3)
+    known = [{k: v for k, v in r.items() if v is not None} for r in frame.iter_rows(named=True)]
+    for pack in (load_pack(), load_guideline("bclc-2022")):
+        reads = missing._reads(pack)
+        reads.answers.clear()
+        kept = 0
+        for facts, donor in zip(known, known[1:] + known[:1]):
+            for patient in (facts, *({**facts, k: donor[k]} for k in facts
+                                     if k in donor and donor[k] != facts[k])):
+                try:
+                    row = evaluate_row(parse_patient(patient).facts(), pack)
+                except InvalidInput:
+                    continue
+                key = (reads.outputs(row), tuple(v is None for v in reads.unknown(row)))
+                kept += key in reads.answers
+                assert (missing.missing_by_table(row, pack)
+                        == missing._missing_by_table(row, pack)), patient
+        assert kept >= 200, (pack.id, kept)

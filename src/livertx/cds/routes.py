@@ -17,12 +17,14 @@ Assessments are remembered per pack id: one service's answer is never served for
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any, Literal
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, model_validator
+from starlette.datastructures import URL
 
 from livertx.api.errors import JsonErrorRoute, error_response
 from livertx.api.fastjson import FastJSONResponse
@@ -183,7 +185,25 @@ def _state(app: Any) -> _CdsState:
 
 def _base_url(request: Request) -> str:
     configured = getattr(request.app.state.settings, "public_base_url", None)
-    return (configured or str(request.base_url)).rstrip("/")
+    if configured:
+        return str(configured).rstrip("/")
+    scope = request.scope
+    host = next((value for key, value in scope["headers"] if key == b"host"), None)
+    root = scope.get("app_root_path", scope.get("root_path", ""))
+    server = scope.get("server")
+    return _request_base(scope.get("scheme", "http"), tuple(server) if server else None, host,
+                         root)
+
+
+@functools.lru_cache(maxsize=64)
+def _request_base(scheme: str, server: tuple[str, int] | None, host: bytes | None,
+                  root: str) -> str:
+    """`request.base_url` without the slash, made once per scheme, server, Host and root
+    path (Starlette parses a new URL for every request; a call needs only this string)."""
+    scope = {"type": "http", "scheme": scheme, "server": server, "root_path": root,
+             "path": root if root.endswith("/") else root + "/", "query_string": b"",
+             "headers": [(b"host", host)] if host is not None else []}
+    return str(URL(scope=scope)).rstrip("/")
 
 
 async def _authorize(request: Request) -> tuple[JSONResponse | None, str | None]:

@@ -11,7 +11,7 @@ expressions from the same paths, so every backend lists exactly the same facts.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,9 +111,59 @@ def is_open(path: Path, row: Mapping[str, Any]) -> bool:
             and (not path.through or any(row.get(c) is None for c in path.through)))
 
 
+MISSING_KEPT = 4096  # answers kept per pack (`missing_by_table`)
+
+
 def missing_by_table(row: Mapping[str, Any], pack: Pack) -> dict[str, list[str]]:
-    """For one evaluated row: each open table's output column -> its missing facts (each
-    table's state read once: only the facts behind the row that blocks it are looked at)."""
+    """For one evaluated row: each open table's output column -> its missing facts.
+
+    The answer rests only on each table's output and blocking row and on which facts (and
+    derived columns) are unknown, not on the known values (`_Reads`), so it is kept by
+    those: a chart whose values changed but not what is known is answered at once."""
+    reads = _reads(pack)
+    key = (reads.outputs(row), tuple([value is None for value in reads.unknown(row)]))
+    found = reads.answers.get(key)
+    if found is None:
+        found = _missing_by_table(row, pack)
+        if len(reads.answers) < MISSING_KEPT:
+            reads.answers[key] = found
+    return {column: list(facts) for column, facts in found.items()}
+
+
+@dataclass(frozen=True)
+class _Reads:
+    """What `_missing_by_table` reads of a row: each table's output and rule columns
+    (`outputs`, their values), and the columns of which only whether they are unknown
+    (`unknown`); its answers so far by those."""
+
+    outputs: Callable[[Mapping[str, Any]], tuple[Any, ...]]
+    unknown: Callable[[Mapping[str, Any]], tuple[Any, ...]]
+    answers: dict[tuple[Any, ...], dict[str, list[str]]]
+
+
+def _reads(pack: Pack) -> _Reads:
+    cached: _Reads | None = pack._cache.get("missing_reads")
+    if cached is None:
+        tables = _blocking(pack)
+        outputs = tuple(c for t in tables for c in (t.column, t.rule_column))
+        unknown = {"cp_class": None, **dict.fromkeys(CHILD_PUGH_LABS)}
+        for table in tables:
+            for blocking in table.facts.values():
+                for fact, through in blocking:
+                    unknown.update(dict.fromkeys((fact, *through)))
+        cached = pack._cache["missing_reads"] = _Reads(_values(outputs), _values(tuple(unknown)),
+                                                       {})
+    return cached
+
+
+def _values(columns: tuple[str, ...]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    """The row's values of these columns (None for one it lacks), as a tuple."""
+    return lambda row: tuple(map(row.get, columns))
+
+
+def _missing_by_table(row: Mapping[str, Any], pack: Pack) -> dict[str, list[str]]:
+    """`missing_by_table` worked out (each table's state read once: only the facts behind
+    the row that blocks it are looked at)."""
     out: dict[str, list[str]] = {}
     asked: dict[str, bool] = {}  # each fact's `asked_for`, and each `through`'s state, once
     unknown: dict[tuple[str, ...], bool] = {(): True}

@@ -160,11 +160,58 @@ def evaluate_row(facts: Mapping[str, Any], pack: Pack) -> dict[str, Any]:
     return row
 
 
+REDECISIONS_KEPT = 4096  # re-decided outcomes kept per pack (`with_category`)
+
+
 def with_category(row: Mapping[str, Any], category: str, pack: Pack) -> dict[str, Any]:
-    """The row re-decided as if its category were `category` (for open cases)."""
+    """The row re-decided as if its category were `category` (for open cases).
+
+    What the re-decision writes rests only on the columns it reads (`_Redecided`), so its
+    values are kept by them: an open case whose facts differ from one seen before only
+    where no re-decided condition looks (the usual next chart of a patient) copies them
+    instead of evaluating the conditions again."""
     forced = {**row, "category": category}
-    row_plan(pack).redecide(forced)
+    kept = _redecided(pack)
+    key = kept.reads(forced)
+    written = kept.values.get(key)
+    if written is None:
+        row_plan(pack).redecide(forced)
+        if len(kept.values) < REDECISIONS_KEPT:
+            kept.values[key] = kept.writes(forced)
+    else:
+        forced.update(zip(kept.written, written))
     return forced
+
+
+@dataclass(frozen=True)
+class _Redecided:
+    """The columns `RowPlan.redecide` reads before writing them (`reads`, a key) and
+    those it writes (`writes`), and the values written so far by key."""
+
+    reads: Callable[[Mapping[str, Any]], tuple[Any, ...]]
+    written: tuple[str, ...]
+    writes: Callable[[Mapping[str, Any]], tuple[Any, ...]]
+    values: dict[tuple[Any, ...], tuple[Any, ...]]
+
+
+def _redecided(pack: Pack) -> _Redecided:
+    """The re-decision's inputs and outputs (cached on the pack, with its values)."""
+    cached: _Redecided | None = pack._cache.get("redecided")
+    if cached is None:
+        reads: list[str] = []
+        written: dict[str, None] = {}
+        for name, node in _redecisions(pack):
+            reads += [c for c in sorted(nodes.columns(node)) if c not in written and c not in reads]
+            written[name] = None
+        columns = tuple(written)
+        cached = pack._cache["redecided"] = _Redecided(
+            _getter(tuple(reads)), columns, _getter(columns), {})
+    return cached
+
+
+def _getter(columns: tuple[str, ...]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    """The row's values of these columns as a tuple (None for a column it lacks)."""
+    return lambda row: tuple(map(row.get, columns))
 
 
 # --- candidates -------------------------------------------------------------------------

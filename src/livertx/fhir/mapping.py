@@ -508,6 +508,10 @@ def _choose(found: _Collector) -> tuple[dict[str, Any], dict[str, dict[str, Any]
     now = datetime.now(UTC) + FUTURE_SLACK
 
     def take(candidates: list[Finding], name: str) -> Finding | None:
+        if len(candidates) == 1:  # the usual case: one value, so no rival and nothing older
+            only = candidates[0]
+            if (only.when.at is None or only.when.at <= now) and only.value == only.value:
+                return only  # (a NaN is its own rival, as below)
         current = []
         for finding in candidates:
             if finding.when.at is not None and finding.when.at > now:

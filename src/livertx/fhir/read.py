@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from functools import cached_property
 from typing import Any
 
 from pydantic import ValidationError
@@ -37,11 +36,13 @@ class Entry:
     resource: Any  # a fhir.resources R4B model
     full_url: str | None = None
     key: str | None = None  # a digest of the resource's JSON, when the caller has one
+    # the resource type (asked for many times while mapping): read once, here, when the
+    # caller has not read it already (a cached_property took a lock on every first read)
+    type: str = ""
 
-    @cached_property
-    def type(self) -> str:
-        """The resource type (asked for many times while mapping, computed once)."""
-        return str(self.resource.get_resource_type())
+    def __post_init__(self) -> None:
+        if not self.type:
+            object.__setattr__(self, "type", str(self.resource.get_resource_type()))
 
 
 def parse_bundle(data: Any) -> Any:
@@ -99,7 +100,7 @@ def model_entries(models: list[Any], keys: list[str] | None = None) -> list[Entr
             continue
         rid = getattr(resource, "id", None)
         out.append(Entry(f"{kind}/{rid}" if rid else f"resource[{i}] {kind}", resource,
-                         key=keys[i] if keys else None))
+                         key=keys[i] if keys else None, type=str(kind)))
     return out
 
 
