@@ -9,6 +9,8 @@ three-valued logic and the hit policy, never by a condition that tests for it.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from livertx.compiler import nodes
 from livertx.compiler.parse import parse
@@ -92,3 +94,10 @@ def parse_problems(condition: str, extra_columns: frozenset[str] | set[str] = fr
         if isinstance(node, exp.Column) and node.name not in KNOWN_COLUMNS | set(extra_columns):
             problems.append(f"names unknown column {node.name!r}")
     return problems
+
+
+def values_of(columns: tuple[str, ...]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    """A row's values of these columns as a tuple (None for a column it lacks): the key of
+    an answer that rests only on them."""
+    return lambda row: tuple(map(row.get, columns))
+

@@ -22,6 +22,7 @@ from livertx.engine.conditions import (
     DERIVED_INPUTS,
     columns_of,
     facts_behind,
+    values_of,
 )
 from livertx.engine.hit_policy import UNKNOWN_FIT, blocking_codes, rule_column
 from livertx.knowledge.model import DecisionTable
@@ -151,14 +152,9 @@ def _reads(pack: Pack) -> _Reads:
             for blocking in table.facts.values():
                 for fact, through in blocking:
                     unknown.update(dict.fromkeys((fact, *through)))
-        cached = pack._cache["missing_reads"] = _Reads(_values(outputs), _values(tuple(unknown)),
+        cached = pack._cache["missing_reads"] = _Reads(values_of(outputs), values_of(tuple(unknown)),
                                                        {})
     return cached
-
-
-def _values(columns: tuple[str, ...]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
-    """The row's values of these columns (None for one it lacks), as a tuple."""
-    return lambda row: tuple(map(row.get, columns))
 
 
 def _missing_by_table(row: Mapping[str, Any], pack: Pack) -> dict[str, list[str]]:

@@ -25,6 +25,7 @@ from livertx.engine.conditions import (
     facts_behind,
     thresholds_of,
     uses_child_pugh_class,
+    values_of,
 )
 from livertx.engine.hit_policy import (
     CONDITION_PREFIX,
@@ -205,13 +206,8 @@ def _redecided(pack: Pack) -> _Redecided:
             written[name] = None
         columns = tuple(written)
         cached = pack._cache["redecided"] = _Redecided(
-            _getter(tuple(reads)), columns, _getter(columns), {})
+            values_of(tuple(reads)), columns, values_of(columns), {})
     return cached
-
-
-def _getter(columns: tuple[str, ...]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
-    """The row's values of these columns as a tuple (None for a column it lacks)."""
-    return lambda row: tuple(map(row.get, columns))
 
 
 # --- candidates -------------------------------------------------------------------------
