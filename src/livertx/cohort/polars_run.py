@@ -81,14 +81,14 @@ def assess_and_write(batches: Iterator[pl.DataFrame],
     lookup = _Candidates(plan, pack)
     clock = _Clock(read)
     done = 0
-    # The writer thread appends one slice while the next is assessed (Parquet and CSV
-    # writing release the GIL); at most one slice waits, so memory stays bounded.
+    # Three slices at most are in hand: the next one read and assessed in a thread (Polars
+    # and DuckDB release the GIL), this one given its candidates, agreed and finished
+    # (mostly one core), the last one appended by the writer thread (Parquet and CSV
+    # writing release the GIL too). Memory stays bounded by the slice size.
     with _writer(temporary, out_format) as write, ThreadPoolExecutor(1) as background:
         pending: Future[None] | None = None
-        for batch in clock.timed(read, batches):
-            step(f"assessing and writing rows {done + 1:,} to {done + batch.height:,}")
-            with clock("assess"):
-                assessed = assess(batch)
+        for assessed in _assessed_ahead(batches, assess, clock, read):
+            step(f"assessing and writing rows {done + 1:,} to {done + assessed.height:,}")
             with clock("candidates"):
                 candidates = lookup.update(assessed)
             with clock("agree"):
@@ -100,15 +100,39 @@ def assess_and_write(batches: Iterator[pl.DataFrame],
                 if pending is not None:
                     pending.result()
                 pending = background.submit(write, output)
-            done += batch.height
+            done += assessed.height
+            del assessed, agreed, output  # not held while the next slice is awaited
         with clock("write"):
             if pending is not None:
                 pending.result()
     return clock.seconds
 
 
+def _assessed_ahead(batches: Iterator[pl.DataFrame],
+                    assess: Callable[[pl.DataFrame], pl.DataFrame], clock: _Clock,
+                    read: str) -> Iterator[pl.DataFrame]:
+    """The batches, each assessed, the next one read and assessed in a thread while the
+    caller works on this one (on two cores the single-threaded steps after the assessment
+    left one idle)."""
+    items = clock.timed(read, batches)
+
+    def next_assessed() -> pl.DataFrame | None:
+        batch = next(items, None)
+        if batch is None:
+            return None
+        with clock("assess"):
+            return assess(batch)
+
+    with ThreadPoolExecutor(1) as ahead:
+        coming = ahead.submit(next_assessed)
+        while (assessed := coming.result()) is not None:
+            coming = ahead.submit(next_assessed)
+            yield assessed
+
+
 class _Clock:
-    """Seconds spent per phase, summed over the slices (`result.timings`)."""
+    """Seconds spent per phase, summed over the slices (`result.timings`; reading and
+    assessing run in a thread beside the other phases, so the phases overlap)."""
 
     def __init__(self, read: str = "read") -> None:
         self.seconds = {read: 0.0, "assess": 0.0, "candidates": 0.0, "agree": 0.0,
