@@ -486,6 +486,11 @@ def test_result_link_expires_and_cannot_be_dated_ahead() -> None:
         assert opened(links.seal(facts, now=now + 3600)) == 404
         token = links.seal(facts, now=now)
         assert links.unseal(token) == facts
+        # each period of TTL_S seals with its own key: a link made at the end of one still
+        # opens in the next
+        edge = (int(now) // links.TTL_S + 1) * links.TTL_S - 1
+        assert links.unseal(links.seal(facts, now=edge), now=edge + 2) == facts
+        assert links.unseal(links.seal(facts, now=edge + 2), now=edge + 3) == facts
         raw = bytearray(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
         raw[8] ^= 1  # the issue time's last byte
         moved = base64.urlsafe_b64encode(bytes(raw)).rstrip(b"=").decode()
