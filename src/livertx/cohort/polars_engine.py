@@ -63,6 +63,7 @@ def normalise(frame: pl.LazyFrame, columns: list[str]) -> pl.LazyFrame:
 
 
 CHECKS = "_cohort_checks"  # bit mask of failed row checks (0: a valid row)
+IS_OPEN = pl.col("category").is_null() & (pl.col(CHECKS) == 0)  # a valid row, category open
 
 
 def _normalised(spec: FieldSpec, present: set[str]) -> pl.Expr:
@@ -201,9 +202,8 @@ def with_open_keys(frame: pl.DataFrame, plan: CohortPlan) -> pl.DataFrame:
     candidates, they are a small part of a cohort (12-23% of generated rows), and the key
     reads some twenty columns (computed on every row it cost as much as all the option
     tables together)."""
-    is_open = pl.col("category").is_null() & (pl.col(CHECKS) == 0)
-    rows = frame.select(is_open.arg_true()).to_series()
-    keys = frame.lazy().filter(is_open).select(key_expression(plan)).collect().to_series()
+    rows = frame.select(IS_OPEN.arg_true()).to_series()
+    keys = frame.lazy().filter(IS_OPEN).select(key_expression(plan)).collect().to_series()
     return frame.with_columns(
         pl.repeat(None, frame.height, dtype=pl.Int64, eager=True).scatter(rows, keys)
         .alias(KEY))
@@ -229,9 +229,7 @@ def agree_over_candidates(frame: pl.DataFrame, plan: CohortPlan) -> pl.DataFrame
     milliseconds, as much as evaluating tens of thousands of rows). The blocks are folded
     into each row's lowest and highest fit and first rule as arrays, and only the fits that
     change are written back."""
-    mask = pl.col(CANDIDATE_MASK)
-    rows = frame.select((pl.col("category").is_null() & (pl.col(CHECKS) == 0) & (mask > 0))
-                        .arg_true()).to_series()
+    rows = frame.select((IS_OPEN & (pl.col(CANDIDATE_MASK) > 0)).arg_true()).to_series()
     if rows.is_empty():
         return frame
     options = plan.compiled.options
@@ -305,7 +303,7 @@ def _union(masks: pl.Series) -> int:
 def open_keys(frame: pl.LazyFrame, plan: CohortPlan) -> pl.LazyFrame:
     """The distinct candidate keys of the valid open rows."""
     return (assess_category(frame.drop(ERROR), plan)
-            .filter(pl.col("category").is_null() & (pl.col(CHECKS) == 0))
+            .filter(IS_OPEN)
             .select(key_expression(plan)).unique())
 
 

@@ -27,6 +27,7 @@ from livertx.cohort.errors import CohortError
 from livertx.cohort.plan import CANDIDATES, ERROR, KEY, MISSING, CohortPlan
 from livertx.cohort.polars_engine import (
     CHECKS,
+    IS_OPEN,
     ORIGINAL,
     agree_over_candidates,
     assess_category,
@@ -201,7 +202,7 @@ class _Candidates:
         self.table = candidates_for_keys(self.seen, plan, pack)
 
     def update(self, assessed: pl.DataFrame) -> pl.DataFrame:
-        keys = assessed.filter(pl.col("category").is_null() & (pl.col(CHECKS) == 0))[KEY].unique()
+        keys = assessed.filter(IS_OPEN)[KEY].unique()
         new = keys.filter(~keys.is_in(self.seen.implode()))
         if not new.is_empty():
             self.seen = pl.concat([self.seen, new.cast(pl.Int64)])

@@ -152,8 +152,8 @@ def _reads(pack: Pack) -> _Reads:
             for blocking in table.facts.values():
                 for fact, through in blocking:
                     unknown.update(dict.fromkeys((fact, *through)))
-        cached = pack._cache["missing_reads"] = _Reads(values_of(outputs), values_of(tuple(unknown)),
-                                                       {})
+        cached = _Reads(values_of(outputs), values_of(tuple(unknown)), {})
+        pack._cache["missing_reads"] = cached
     return cached
 
 
