@@ -45,3 +45,9 @@ def rss_mib(pid: int) -> float:
         except OSError:
             continue
     return total * PAGE / (1024 * 1024)
+
+
+def listeners(port: int) -> int:
+    """IPv4 TCP sockets listening on `port` (one per `livertx serve` worker)."""
+    return sum(1 for line in Path("/proc/net/tcp").read_text().splitlines()[1:]
+               if int(line.split()[1].rsplit(":", 1)[1], 16) == port and line.split()[3] == "0A")

@@ -34,13 +34,14 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 
 
 @contextmanager
-def serving(env: dict[str, str] | None = None) -> Iterator[str]:
+def serving(env: dict[str, str] | None = None, workers: int = 1) -> Iterator[str]:
     """`livertx serve` on a free loopback port (with extra LIVERTX_* settings); its base URL."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     cli = Path(sys.executable).with_name("livertx")
-    process = subprocess.Popen([str(cli), "serve", "--host", "127.0.0.1", "--port", str(port)],
+    process = subprocess.Popen([str(cli), "serve", "--host", "127.0.0.1", "--port", str(port),
+                                "--workers", str(workers)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                env={**os.environ, **(env or {})})
     url = f"http://127.0.0.1:{port}"

@@ -12,9 +12,8 @@ def serve_command(host: str = typer.Option("127.0.0.1", help="Address to listen 
                   port: int = typer.Option(8000, help="Port"),
                   workers: int = typer.Option(1, help="Worker processes")) -> None:
     """Start the web app (http://HOST:PORT/). No access log: requests carry patient data."""
-    import uvicorn
-
     from livertx.cli.common import fail
+    from livertx.web import serving
     from livertx.web.app import ConfigError, Settings
     from livertx.web.csrf import SECRET_ENV
 
@@ -27,8 +26,10 @@ def serve_command(host: str = typer.Option("127.0.0.1", help="Address to listen 
     # worker is accepted by another. It lives only in this process tree's environment.
     os.environ.setdefault(SECRET_ENV, secrets.token_hex(32))
     typer.echo(f"livertx on http://{host}:{port}/ (educational, not medical advice)")
-    uvicorn.run("livertx.web.app:create_app", factory=True, host=host, port=port,
-                workers=workers, access_log=False, log_level="warning")
+    try:
+        serving.run(host, port, workers)
+    except OSError as exc:
+        fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
 
 
 def register(app: typer.Typer) -> None:
