@@ -7,6 +7,8 @@ idle. Read from Linux's socket tables which worker process holds each accepted c
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
 import subprocess
 import sys
@@ -49,6 +51,22 @@ def _get(connection: socket.socket, host: str) -> bytes:
     return connection.recv(65536)
 
 
+def _serve(port: int) -> subprocess.CompletedProcess[str]:
+    """`livertx serve --workers 2` on a port taken already: it should stop at once. If it
+    serves instead, its whole process group (the workers too) is stopped and the test fails."""
+    cli = Path(sys.executable).with_name("livertx")
+    process = subprocess.Popen([str(cli), "serve", "--port", str(port), "--workers", "2"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)
+    try:
+        out, err = process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        raise AssertionError(f"a second server was started on the taken port {port}") from None
+    return subprocess.CompletedProcess(process.args, process.returncode, out, err)
+
+
 def test_each_worker_takes_a_share_of_a_burst_of_connections() -> None:
     with serving(workers=2) as url:
         address = urlsplit(url)
@@ -70,6 +88,8 @@ def test_each_worker_takes_a_share_of_a_burst_of_connections() -> None:
         finally:
             for c in connections:
                 c.close()
+        # A second server on the same port is refused, not let in beside the first.
+        assert "in use" in _serve(port).stderr
 
 
 def test_a_taken_port_is_refused_in_one_line() -> None:
@@ -77,9 +97,7 @@ def test_a_taken_port_is_refused_in_one_line() -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        cli = Path(sys.executable).with_name("livertx")
-        run = subprocess.run([str(cli), "serve", "--port", str(port), "--workers", "2"],
-                             capture_output=True, text=True, check=False, timeout=60)
+        run = _serve(port)
     assert run.returncode == 2
     assert f"cannot listen on 127.0.0.1:{port}" in run.stderr and "in use" in run.stderr
     assert "Traceback" not in run.stderr and len(run.stderr.strip().splitlines()) == 1

@@ -49,10 +49,11 @@ def config(host: str, port: int, workers: int) -> uvicorn.Config:
 
 
 def check_port(host: str, port: int) -> None:
-    """Raise OSError here, once, if the address cannot be bound, rather than in every worker."""
+    """Raise OSError here, once, if anything listens on the address already, a server of
+    ours included: the workers' SO_REUSEPORT would otherwise join it and share its calls."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
         probe.bind((host, port))
 
 
