@@ -8,6 +8,7 @@ thread: both give the same cards.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
 import math
@@ -23,7 +24,7 @@ from test_cds import URL, example, hook_request, prefetch_for, resources_for
 
 from livertx.api.fastjson import loads_body
 from livertx.cds.cache import canonical
-from livertx.cds.records import INLINE_UNSEEN
+from livertx.cds.records import INLINE_UNSEEN, RecordReader
 from livertx.web.app import Settings, create_app
 
 # Leaves that different JSON libraries are known to blur: NaN and infinities (orjson writes
@@ -159,3 +160,22 @@ def test_a_chart_that_changed_is_read_as_a_new_record_not_from_the_last_one() ->
     observations_and_conditions = sum(r["resourceType"] in ("Observation", "Condition")
                                       for r in before)
     assert readings == observations_and_conditions + 2  # only the two changed ones read again
+
+
+def test_a_resource_without_an_id_is_named_by_where_it_stands_in_each_record() -> None:
+    """A kept resource's entries are reused only when their names do not depend on the
+    resource's place in the record: an id-less lab is named by its position each call."""
+    resources = resources_for(example("advanced"))
+    bilirubin = next(r for r in resources if r.get("id") == "bili")
+    del bilirubin["id"]
+    extra = {"resourceType": "Condition", "id": "htn", "subject": {"reference": "Patient/p1"},
+             "code": {"coding": [{"system": "http://snomed.info/sct", "code": "38341003"}]}}
+    shifted = prefetch_for([extra, *resources])
+    reader = RecordReader()
+    first = asyncio.run(reader.read(prefetch_for(resources), "Patient/p1", small=True))
+    second = asyncio.run(reader.read(shifted, "Patient/p1", small=True))
+    fresh = asyncio.run(RecordReader().read(shifted, "Patient/p1", small=True))
+    where = [m.provenance["bilirubin"]["resource"] for m in (first, second, fresh)]
+    assert where[0].endswith("Observation") and where[0].startswith("resource[")
+    assert where[1] == where[2] != where[0]
+    assert second.report() == fresh.report()

@@ -25,8 +25,9 @@ import orjson
 
 from livertx.cds.cache import ByteLru, canonical, digest_of
 from livertx.cds.prefetch import gathered_resources
-from livertx.fhir import MappedPatient, map_entries, model_entries, resource_model
+from livertx.fhir import MappedPatient, map_entries, resource_model
 from livertx.fhir.mapping import Reading
+from livertx.fhir.read import Entry, index_free, resource_entries
 
 MAPPED_CACHE_BYTES = 16 * 1024 * 1024
 READINGS_CACHE_BYTES = 8 * 1024 * 1024
@@ -48,12 +49,21 @@ class _Record:
     key: str
 
 
+@dataclass(frozen=True)
+class _Kept:
+    """A validated resource, and its entries when they are named the same at any position
+    in a record (`fhir.read.index_free`: made once, not every call)."""
+
+    model: Any
+    entries: tuple[Entry, ...] | None
+
+
 class RecordReader:
     """Maps a call's gathered prefetch to a `MappedPatient`, through both caches."""
 
     def __init__(self) -> None:
         self.mapped = ByteLru[MappedPatient](MAPPED_CACHE_BYTES)
-        self.resources = ByteLru[Any](RESOURCE_CACHE_BYTES)
+        self.resources = ByteLru[_Kept](RESOURCE_CACHE_BYTES)
         self.readings = ByteLru[Reading](READINGS_CACHE_BYTES)
         self.limiter = anyio.CapacityLimiter(MAPPING_THREADS)
 
@@ -67,10 +77,10 @@ class RecordReader:
         mapped = self.mapped.get(record.key)
         if mapped is not None:
             return mapped
-        models = [self.resources.get(key) for key in record.digests]
-        if sum(model is None for model in models) <= INLINE_UNSEEN:
-            return self._map(record, models)
-        return await anyio.to_thread.run_sync(self._map, record, models, limiter=self.limiter)
+        kept = [self.resources.get(key) for key in record.digests]
+        if sum(known is None for known in kept) <= INLINE_UNSEEN:
+            return self._map(record, kept)
+        return await anyio.to_thread.run_sync(self._map, record, kept, limiter=self.limiter)
 
     def _read(self, values: dict[str, Any], patient: str) -> MappedPatient:
         record = _record(values, patient)
@@ -79,15 +89,21 @@ class RecordReader:
             mapped = self._map(record, [self.resources.get(key) for key in record.digests])
         return mapped
 
-    def _map(self, record: _Record, models: list[Any]) -> MappedPatient:
-        """Validates the resources not seen before (`None` in `models`), maps, remembers."""
-        for i, model in enumerate(models):
-            if model is None:
-                models[i] = model = resource_model(record.resources[i])
-                self.resources.put(record.digests[i], model,
+    def _map(self, record: _Record, kept: list[_Kept | None]) -> MappedPatient:
+        """Validates the resources not seen before (`None` in `kept`), maps, remembers."""
+        items: list[Entry] = []
+        for i, known in enumerate(kept):
+            key = record.digests[i]
+            if known is None:
+                model = resource_model(record.resources[i])
+                known = _Kept(model, tuple(resource_entries(model, i, key))
+                              if index_free(model) else None)
+                self.resources.put(key, known,
                                    len(record.texts[i]) * MODEL_BYTES_PER_JSON_BYTE + 1024)
-        mapped = map_entries(model_entries(models, record.digests), strict=False,
-                             patient=record.patient, readings=self.readings)
+            items += (known.entries if known.entries is not None
+                      else resource_entries(known.model, i, key))
+        mapped = map_entries(items, strict=False, patient=record.patient,
+                             readings=self.readings)
         self.mapped.put(record.key, mapped, _size(mapped))
         return mapped
 
