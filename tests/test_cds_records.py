@@ -24,7 +24,7 @@ from test_cds import URL, example, hook_request, prefetch_for, resources_for
 
 from livertx.api.fastjson import loads_body
 from livertx.cds.cache import canonical
-from livertx.cds.records import INLINE_UNSEEN, RecordReader
+from livertx.cds.records import INLINE_UNSEEN, RecordReader, _record
 from livertx.web.app import Settings, create_app
 
 # Leaves that different JSON libraries are known to blur: NaN and infinities (orjson writes
@@ -179,3 +179,32 @@ def test_a_resource_without_an_id_is_named_by_where_it_stands_in_each_record() -
     assert where[0].endswith("Observation") and where[0].startswith("resource[")
     assert where[1] == where[2] != where[0]
     assert second.report() == fresh.report()
+
+
+RESOURCE = st.fixed_dictionaries({"resourceType": st.sampled_from(["Observation", "Condition"]),
+                                  "value": JSON},
+                                 optional={"id": st.sampled_from(["a", "b", None, 1])})
+PREFETCH = st.dictionaries(st.sampled_from(["bilirubin", "conditions", "inr"]),
+                           st.one_of(RESOURCE, st.lists(RESOURCE, max_size=3).map(
+                               lambda rs: {"resourceType": "Bundle", "type": "searchset",
+                                           "entry": [{"resource": r} for r in rs]})),
+                           max_size=3)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(PREFETCH, min_size=2, max_size=4))
+@hypothesis.example([{"inr": {"resourceType": "Observation", "value": math.nan}},
+                     {"inr": {"resourceType": "Observation", "value": None}}])
+@hypothesis.example([{"inr": {"resourceType": "Observation", "value": 2**64}},
+                     {"inr": {"resourceType": "Observation", "value": float(2**64)}}])
+@hypothesis.example([{"inr": {"resourceType": "Observation", "id": "a", "value": 1}},
+                     {"inr": {"resourceType": "Observation", "id": "a", "value": 1.0}}])
+def test_a_prefetch_value_kept_gives_what_reading_it_afresh_gives(calls: list[Any]) -> None:
+    """Each prefetch value's resources, JSON and digests are kept by the value's JSON text:
+    call after call, the record (its resources, their digests, its key) is what the
+    uncached reading gives, whatever values came before."""
+    reader = RecordReader()
+    for values in calls:
+        kept, fresh = reader._record(values, "Patient/p1"), _record(values, "Patient/p1")
+        assert (kept.digests, kept.texts, kept.key) == (fresh.digests, fresh.texts, fresh.key)
+        assert [canonical(r) for r in kept.resources] == [canonical(r) for r in fresh.resources]

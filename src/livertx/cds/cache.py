@@ -51,13 +51,13 @@ class ByteLru(Generic[V]):
     def __init__(self, max_bytes: int):
         self.max_bytes = max_bytes
         self.used = 0
-        self._data: OrderedDict[str, tuple[V, int]] = OrderedDict()
+        self._data: OrderedDict[str | bytes, tuple[V, int]] = OrderedDict()
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._data)
 
-    def get(self, key: str) -> V | None:
+    def get(self, key: str | bytes) -> V | None:
         with self._lock:
             hit = self._data.get(key)
             if hit is None:
@@ -65,7 +65,7 @@ class ByteLru(Generic[V]):
             self._data.move_to_end(key)
             return hit[0]
 
-    def put(self, key: str, value: V, size: int) -> None:
+    def put(self, key: str | bytes, value: V, size: int) -> None:
         if size > self.max_bytes:
             return
         with self._lock:
