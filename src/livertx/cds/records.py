@@ -27,7 +27,7 @@ import anyio
 import orjson
 
 from livertx.cds.cache import ByteLru, canonical, digest_of
-from livertx.cds.prefetch import gathered_resources, resource_name, resources_of
+from livertx.cds.prefetch import resource_name, resources_of
 from livertx.fhir import MappedPatient, map_entries, resource_model
 from livertx.fhir.mapping import Reading
 from livertx.fhir.read import Entry, index_free, resource_entries
@@ -101,9 +101,10 @@ class RecordReader:
         return mapped
 
     def _record(self, values: dict[str, Any], patient: str) -> _Record:
-        """`_record`, each prefetch value's part of it kept (`_gathered`): most of a chart
-        is the same call after call, so most values are neither canonicalised nor digested
-        again. The same resources, texts, digests and key as `_record`."""
+        """The gathered resources (`prefetch.gathered_resources`) with their canonical JSON
+        and digests, and the record's key; each prefetch value's part kept (`_gathered`):
+        most of a chart is the same call after call, so most values are neither
+        canonicalised nor digested again."""
         resources, texts, digests = [], [], []
         seen: set[tuple[str, str]] = set()
         for value in values.values():
@@ -152,15 +153,6 @@ class RecordReader:
                              readings=self.readings)
         self.mapped.put(record.key, mapped, _size(mapped))
         return mapped
-
-
-def _record(values: dict[str, Any], patient: str) -> _Record:
-    """The gathered resources with their canonical JSON and digests, and the record's key
-    (`RecordReader._record` gives the same, through its cache)."""
-    resources = gathered_resources(values)
-    texts = [canonical(r) for r in resources]
-    digests = [digest_of(t) for t in texts]
-    return _Record(patient, resources, texts, digests, _record_key(patient, digests))
 
 
 def _record_key(patient: str, digests: list[str]) -> str:
