@@ -8,6 +8,7 @@ thread: both give the same cards.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
 import math
@@ -22,8 +23,9 @@ from hypothesis import strategies as st
 from test_cds import URL, example, hook_request, prefetch_for, resources_for
 
 from livertx.api.fastjson import loads_body
-from livertx.cds.cache import canonical
-from livertx.cds.records import INLINE_UNSEEN
+from livertx.cds.cache import canonical, digest_of
+from livertx.cds.prefetch import gathered_resources
+from livertx.cds.records import INLINE_UNSEEN, RecordReader, _record_key
 from livertx.web.app import Settings, create_app
 
 # Leaves that different JSON libraries are known to blur: NaN and infinities (orjson writes
@@ -159,3 +161,54 @@ def test_a_chart_that_changed_is_read_as_a_new_record_not_from_the_last_one() ->
     observations_and_conditions = sum(r["resourceType"] in ("Observation", "Condition")
                                       for r in before)
     assert readings == observations_and_conditions + 2  # only the two changed ones read again
+
+
+def test_a_resource_without_an_id_is_named_by_where_it_stands_in_each_record() -> None:
+    """A kept resource's entries are reused only when their names do not depend on the
+    resource's place in the record: an id-less lab is named by its position each call."""
+    resources = resources_for(example("advanced"))
+    bilirubin = next(r for r in resources if r.get("id") == "bili")
+    del bilirubin["id"]
+    extra = {"resourceType": "Condition", "id": "htn", "subject": {"reference": "Patient/p1"},
+             "code": {"coding": [{"system": "http://snomed.info/sct", "code": "38341003"}]}}
+    shifted = prefetch_for([extra, *resources])
+    reader = RecordReader()
+    first = asyncio.run(reader.read(prefetch_for(resources), "Patient/p1", small=True))
+    second = asyncio.run(reader.read(shifted, "Patient/p1", small=True))
+    fresh = asyncio.run(RecordReader().read(shifted, "Patient/p1", small=True))
+    where = [m.provenance["bilirubin"]["resource"] for m in (first, second, fresh)]
+    assert where[0].endswith("Observation") and where[0].startswith("resource[")
+    assert where[1] == where[2] != where[0]
+    assert second.report() == fresh.report()
+
+
+RESOURCE = st.fixed_dictionaries({"resourceType": st.sampled_from(["Observation", "Condition"]),
+                                  "value": JSON},
+                                 optional={"id": st.sampled_from(["a", "b", None, 1])})
+PREFETCH = st.dictionaries(st.sampled_from(["bilirubin", "conditions", "inr"]),
+                           st.one_of(RESOURCE, st.lists(RESOURCE, max_size=3).map(
+                               lambda rs: {"resourceType": "Bundle", "type": "searchset",
+                                           "entry": [{"resource": r} for r in rs]})),
+                           max_size=3)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(PREFETCH, min_size=2, max_size=4))
+@hypothesis.example([{"inr": {"resourceType": "Observation", "value": math.nan}},
+                     {"inr": {"resourceType": "Observation", "value": None}}])
+@hypothesis.example([{"inr": {"resourceType": "Observation", "value": 2**64}},
+                     {"inr": {"resourceType": "Observation", "value": float(2**64)}}])
+@hypothesis.example([{"inr": {"resourceType": "Observation", "id": "a", "value": 1}},
+                     {"inr": {"resourceType": "Observation", "id": "a", "value": 1.0}}])
+def test_a_prefetch_value_kept_gives_what_reading_it_afresh_gives(calls: list[Any]) -> None:
+    """Each prefetch value's resources, JSON and digests are kept by the value's JSON text:
+    call after call, the record (its resources, their digests, its key) is what the
+    uncached reading gives, whatever values came before."""
+    reader = RecordReader()
+    for values in calls:
+        kept = reader._record(values, "Patient/p1")
+        texts = [canonical(r) for r in gathered_resources(values)]
+        digests = [digest_of(t) for t in texts]
+        assert (kept.texts, kept.digests) == (texts, digests)
+        assert [canonical(r) for r in kept.resources] == texts
+        assert kept.key == _record_key("Patient/p1", digests)

@@ -11,9 +11,11 @@ import base64
 import json
 import socket
 import statistics
+import sys
 import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -87,6 +89,56 @@ def test_byte_budget_evicts_the_least_recently_used() -> None:
     assert cache.get("k0") is None
     cache.put("huge", "v", 5000)  # larger than the whole budget: not kept
     assert cache.get("huge") is None and cache.used <= 1000
+
+
+def test_byte_budget_holds_while_threads_get_and_put_at_once() -> None:
+    """Gets take no lock (each dict step is atomic under the GIL): an entry evicted by
+    another thread between a get's two steps is still a hit, never an error, and the
+    byte count stays the sum of what is kept."""
+    cache = ByteLru[int](1000)
+    errors: list[BaseException] = []
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+
+    def work(seed: int) -> None:
+        try:
+            for i in range(5_000):
+                key = f"k{(i * 7 + seed) % 13}"
+                if i % 3 == 0:
+                    cache.put(key, i, 150 + seed * 10)
+                else:
+                    got = cache.get(key)
+                    assert got is None or isinstance(got, int)
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    try:
+        threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(before)
+    assert errors == []
+    assert cache.used == sum(size for _, size in cache._data.values()) <= 1000
+
+
+def test_a_get_whose_entry_is_evicted_midway_is_still_a_hit() -> None:
+    """Another thread's put may evict the entry between a get's lookup and its move to
+    the recent end (gets take no lock): the value found is returned, not a KeyError."""
+
+    class EvictedMidway(OrderedDict[str, Any]):
+        def get(self, key: str, default: Any = None) -> Any:
+            hit = super().get(key, default)
+            self.pop(key, None)  # what a concurrent put's eviction would do
+            return hit
+
+    cache = ByteLru[str](1000)
+    cache.put("k", "v", 100)
+    cache._data = EvictedMidway(cache._data)
+    assert cache.get("k") == "v"
+    assert cache.get("k") is None
 
 
 class _Endless(BaseHTTPRequestHandler):

@@ -315,6 +315,31 @@ def test_security_headers_on_every_kind_of_response(client: TestClient) -> None:
         assert response.headers["referrer-policy"] == "no-referrer"
 
 
+def test_security_headers_once_each_on_cds_answers_413s_and_the_docs(client: TestClient) -> None:
+    """One middleware adds the headers and rewrites 413s: each header comes once, beside
+    the CDS service's CORS header and a route's own headers, on a 413 too."""
+    cds = "/cds-services/livertx-hcc-options"
+    cards = client.post(cds, json={"hook": "patient-view", "hookInstance": "1",
+                                   "context": {"userId": "Practitioner/1", "patientId": "p1"},
+                                   "prefetch": {}}, headers={"Origin": "https://ehr.example"})
+    too_large = client.post(cds, content=b"x" * 100_000,
+                            headers={"content-type": "application/json"})
+    link = client.get(f"{cds}/result/not-a-token")
+    docs = client.get("/docs")
+    assert (cards.status_code, too_large.status_code, link.status_code) == (412, 413, 404)
+    assert cards.headers["access-control-allow-origin"] == "*"
+    assert too_large.json()["detail"][0]["field"] == "body"
+    assert too_large.headers["content-type"] == "application/json"
+    assert int(too_large.headers["content-length"]) == len(too_large.content)
+    assert link.headers["cache-control"] == "no-store"
+    for response in (cards, too_large, link, docs):
+        for name in ("content-security-policy", "x-content-type-options", "referrer-policy",
+                     "x-frame-options", "cross-origin-opener-policy", "permissions-policy"):
+            assert len(response.headers.get_list(name)) == 1, (response.url, name)
+    assert "unsafe-inline" in docs.headers["content-security-policy"]
+    assert "unsafe-inline" not in cards.headers["content-security-policy"]
+
+
 def test_cross_site_posts_are_refused_and_the_answers_kept(client: TestClient) -> None:
     response = client.post("/assess", data=EARLY)  # no token at all
     assert response.status_code == 403

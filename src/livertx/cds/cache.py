@@ -1,8 +1,12 @@
 """A least-recently-used cache bounded by bytes, keyed by a digest of the input.
 
-The key is a SHA-256 of the canonical JSON, never the input itself, and each entry is
+The key is a SHA-256 of the canonical JSON (or, for a caller that charges the key's bytes
+to its entry, the input's own JSON text: `cds.records`' prefetch values), and each entry is
 charged its own estimated size, so the cache holds at most `max_bytes` however large or
-many the inputs are. Used from worker threads, hence the lock (held only for dict work).
+many the inputs are. Used from worker threads, hence the lock around a `put` (its byte
+count and evictions go together); a `get` takes none: each of its two dict steps is one
+C call under the GIL (keys are str or bytes, whose hash and equality run no Python code),
+and an entry evicted between them is simply not moved.
 """
 
 from __future__ import annotations
@@ -51,21 +55,23 @@ class ByteLru(Generic[V]):
     def __init__(self, max_bytes: int):
         self.max_bytes = max_bytes
         self.used = 0
-        self._data: OrderedDict[str, tuple[V, int]] = OrderedDict()
+        self._data: OrderedDict[str | bytes, tuple[V, int]] = OrderedDict()
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._data)
 
-    def get(self, key: str) -> V | None:
-        with self._lock:
-            hit = self._data.get(key)
-            if hit is None:
-                return None
+    def get(self, key: str | bytes) -> V | None:
+        hit = self._data.get(key)
+        if hit is None:
+            return None
+        try:
             self._data.move_to_end(key)
-            return hit[0]
+        except KeyError:  # evicted by another thread's put meanwhile: a hit all the same
+            pass
+        return hit[0]
 
-    def put(self, key: str, value: V, size: int) -> None:
+    def put(self, key: str | bytes, value: V, size: int) -> None:
         if size > self.max_bytes:
             return
         with self._lock:

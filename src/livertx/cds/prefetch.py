@@ -167,12 +167,21 @@ def gathered_resources(values: dict[str, Any]) -> list[dict[str, Any]]:
     out = []
     for value in values.values():
         for resource in resources_of(value):
-            key = (str(resource.get("resourceType")), str(resource.get("id", id(resource))))
-            if key in seen:
-                continue
-            seen.add(key)
+            name = resource_name(resource)
+            if name is not None:
+                if name in seen:
+                    continue
+                seen.add(name)
             out.append(resource)
     return out
+
+
+def resource_name(resource: dict[str, Any]) -> tuple[str, str] | None:
+    """What tells a resource met twice in a call (`gathered_resources`): its type and id;
+    None for one without an id (never taken for another)."""
+    if "id" not in resource:
+        return None
+    return str(resource.get("resourceType")), str(resource["id"])
 
 
 def as_bundle(values: dict[str, Any]) -> dict[str, Any]:

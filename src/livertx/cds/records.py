@@ -1,7 +1,10 @@
 """The FHIR record of a hook call, read once per content: validated resources and the
 mapped patient, each remembered by digest.
 
-Each gathered resource is written as canonical JSON once; its SHA-256 keys the cache of
+Each gathered resource is written as canonical JSON once; each prefetch value's resources,
+with their JSON and digests, are kept by the value's own JSON text (most values are the same
+call after call, and writing a value's text takes a fraction of canonicalising and digesting
+its resources); a resource's SHA-256 keys the cache of
 validated resource models (a resource seen before is not validated again; an unseen one
 always is), and the record's key is the digest of the context patient and of those
 resource digests in order, which is all the mapping reads. What each Observation and
@@ -24,13 +27,16 @@ import anyio
 import orjson
 
 from livertx.cds.cache import ByteLru, canonical, digest_of
-from livertx.cds.prefetch import gathered_resources
-from livertx.fhir import MappedPatient, map_entries, model_entries, resource_model
+from livertx.cds.prefetch import resource_name, resources_of
+from livertx.fhir import MappedPatient, map_entries, resource_model
 from livertx.fhir.mapping import Reading
+from livertx.fhir.read import Entry, index_free, resource_entries
 
 MAPPED_CACHE_BYTES = 16 * 1024 * 1024
 READINGS_CACHE_BYTES = 8 * 1024 * 1024
 RESOURCE_CACHE_BYTES = 32 * 1024 * 1024
+VALUES_CACHE_BYTES = 8 * 1024 * 1024
+VALUE_BYTES_PER_JSON_BYTE = 4  # the key, each resource's JSON and the resources themselves
 MODEL_BYTES_PER_JSON_BYTE = 8  # a validated resource model weighs several times its JSON
 MAPPING_THREADS = 2
 INLINE_BYTES = 32 * 1024  # a request body up to this size may be read on the event loop
@@ -48,13 +54,28 @@ class _Record:
     key: str
 
 
+# One prefetch value's resources: each with its name (`prefetch.resource_name`), the resource,
+# its canonical JSON and that JSON's digest.
+Gathered = tuple[tuple[tuple[str, str] | None, dict[str, Any], bytes, str], ...]
+
+
+@dataclass(frozen=True)
+class _Kept:
+    """A validated resource, and its entries when they are named the same at any position
+    in a record (`fhir.read.index_free`: made once, not every call)."""
+
+    model: Any
+    entries: tuple[Entry, ...] | None
+
+
 class RecordReader:
     """Maps a call's gathered prefetch to a `MappedPatient`, through both caches."""
 
     def __init__(self) -> None:
         self.mapped = ByteLru[MappedPatient](MAPPED_CACHE_BYTES)
-        self.resources = ByteLru[Any](RESOURCE_CACHE_BYTES)
+        self.resources = ByteLru[_Kept](RESOURCE_CACHE_BYTES)
         self.readings = ByteLru[Reading](READINGS_CACHE_BYTES)
+        self.values = ByteLru[Gathered](VALUES_CACHE_BYTES)
         self.limiter = anyio.CapacityLimiter(MAPPING_THREADS)
 
     async def read(self, values: dict[str, Any], patient: str, *, small: bool) -> MappedPatient:
@@ -63,41 +84,84 @@ class RecordReader:
         if not small:
             return await anyio.to_thread.run_sync(self._read, values, patient,
                                                   limiter=self.limiter)
-        record = _record(values, patient)
+        record = self._record(values, patient)
         mapped = self.mapped.get(record.key)
         if mapped is not None:
             return mapped
-        models = [self.resources.get(key) for key in record.digests]
-        if sum(model is None for model in models) <= INLINE_UNSEEN:
-            return self._map(record, models)
-        return await anyio.to_thread.run_sync(self._map, record, models, limiter=self.limiter)
+        kept = [self.resources.get(key) for key in record.digests]
+        if sum(known is None for known in kept) <= INLINE_UNSEEN:
+            return self._map(record, kept)
+        return await anyio.to_thread.run_sync(self._map, record, kept, limiter=self.limiter)
 
     def _read(self, values: dict[str, Any], patient: str) -> MappedPatient:
-        record = _record(values, patient)
+        record = self._record(values, patient)
         mapped = self.mapped.get(record.key)
         if mapped is None:
             mapped = self._map(record, [self.resources.get(key) for key in record.digests])
         return mapped
 
-    def _map(self, record: _Record, models: list[Any]) -> MappedPatient:
-        """Validates the resources not seen before (`None` in `models`), maps, remembers."""
-        for i, model in enumerate(models):
-            if model is None:
-                models[i] = model = resource_model(record.resources[i])
-                self.resources.put(record.digests[i], model,
+    def _record(self, values: dict[str, Any], patient: str) -> _Record:
+        """The gathered resources (`prefetch.gathered_resources`) with their canonical JSON
+        and digests, and the record's key; each prefetch value's part kept (`_gathered`):
+        most of a chart is the same call after call, so most values are neither
+        canonicalised nor digested again."""
+        resources, texts, digests = [], [], []
+        seen: set[tuple[str, str]] = set()
+        for value in values.values():
+            for name, resource, text, digest in self._gathered(value):
+                if name is not None:
+                    if name in seen:
+                        continue
+                    seen.add(name)
+                resources.append(resource)
+                texts.append(text)
+                digests.append(digest)
+        return _Record(patient, resources, texts, digests, _record_key(patient, digests))
+
+    def _gathered(self, value: Any) -> Gathered:
+        """One prefetch value's resources with their names, canonical JSON and digests,
+        kept by the value's JSON text as orjson writes it when that text tells it from
+        every other value (not when it holds a `null`, which a NaN or an infinity is
+        written as too; never when orjson cannot write it)."""
+        try:
+            raw: bytes | None = orjson.dumps(value) if isinstance(value, dict) else None
+        except TypeError:  # an integer beyond 64 bits, a lone surrogate
+            raw = None
+        if raw is not None and b"null" not in raw:
+            found = self.values.get(raw)
+            if found is not None:
+                return found
+        gathered = tuple(_part(resource) for resource in resources_of(value))
+        if raw is not None and b"null" not in raw:
+            self.values.put(raw, gathered, len(raw) * VALUE_BYTES_PER_JSON_BYTE + 256)
+        return gathered
+
+    def _map(self, record: _Record, kept: list[_Kept | None]) -> MappedPatient:
+        """Validates the resources not seen before (`None` in `kept`), maps, remembers."""
+        items: list[Entry] = []
+        for i, known in enumerate(kept):
+            key = record.digests[i]
+            if known is None:
+                model = resource_model(record.resources[i])
+                known = _Kept(model, tuple(resource_entries(model, i, key))
+                              if index_free(model) else None)
+                self.resources.put(key, known,
                                    len(record.texts[i]) * MODEL_BYTES_PER_JSON_BYTE + 1024)
-        mapped = map_entries(model_entries(models, record.digests), strict=False,
-                             patient=record.patient, readings=self.readings)
+            items += (known.entries if known.entries is not None
+                      else resource_entries(known.model, i, key))
+        mapped = map_entries(items, strict=False, patient=record.patient,
+                             readings=self.readings)
         self.mapped.put(record.key, mapped, _size(mapped))
         return mapped
 
 
-def _record(values: dict[str, Any], patient: str) -> _Record:
-    resources = gathered_resources(values)
-    texts = [canonical(r) for r in resources]
-    digests = [digest_of(t) for t in texts]
-    key = digest_of("\n".join([patient, *digests]).encode())  # patient: an R4 id, ASCII
-    return _Record(patient, resources, texts, digests, key)
+def _record_key(patient: str, digests: list[str]) -> str:
+    return digest_of("\n".join([patient, *digests]).encode())  # patient: an R4 id, ASCII
+
+
+def _part(resource: dict[str, Any]) -> tuple[tuple[str, str] | None, dict[str, Any], bytes, str]:
+    text = canonical(resource)
+    return resource_name(resource), resource, text, digest_of(text)
 
 
 def _size(mapped: MappedPatient) -> int:

@@ -94,14 +94,25 @@ def model_entries(models: list[Any], keys: list[str] | None = None) -> list[Entr
     reuse what it read from the same resource before)."""
     out: list[Entry] = []
     for i, resource in enumerate(models):
-        kind = resource.get_resource_type()
-        if kind == "Bundle":
-            out += entries(resource, f"resource[{i}].entry")
-            continue
-        rid = getattr(resource, "id", None)
-        out.append(Entry(f"{kind}/{rid}" if rid else f"resource[{i}] {kind}", resource,
-                         key=keys[i] if keys else None, type=str(kind)))
+        out += resource_entries(resource, i, keys[i] if keys else None)
     return out
+
+
+def resource_entries(resource: Any, i: int, key: str | None = None) -> list[Entry]:
+    """The entries of the `i`-th loose resource (`model_entries` of one): a Bundle's
+    resources, or the resource itself. Only a Bundle's or an id-less resource's names
+    depend on `i` (see `index_free`)."""
+    kind = resource.get_resource_type()
+    if kind == "Bundle":
+        return entries(resource, f"resource[{i}].entry")
+    rid = getattr(resource, "id", None)
+    return [Entry(f"{kind}/{rid}" if rid else f"resource[{i}] {kind}", resource, key=key,
+                  type=str(kind))]
+
+
+def index_free(resource: Any) -> bool:
+    """Whether `resource_entries` names this resource the same at any position."""
+    return resource.get_resource_type() != "Bundle" and bool(getattr(resource, "id", None))
 
 
 def _summary(exc: ValidationError) -> str:

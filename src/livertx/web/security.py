@@ -34,35 +34,18 @@ HEADERS: dict[str, str] = {
 }
 
 
-class SecurityHeadersMiddleware:
-    """Adds the headers to every HTTP response (a header a route already set is kept)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        path: str = scope.get("path", "")
-        policy = DOCS_POLICY if path.startswith(DOCS_PATHS) else CONTENT_SECURITY_POLICY
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                headers.setdefault("Content-Security-Policy", policy)
-                for name, value in HEADERS.items():
-                    headers.setdefault(name, value)
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+_RAW = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in HEADERS.items()]
+_CSP = b"content-security-policy"
+_POLICIES = {False: CONTENT_SECURITY_POLICY.encode("latin-1"), True: DOCS_POLICY.encode("latin-1")}
 
 
-class TooLargeAsJsonMiddleware:
-    """Gives every 413 the documented body, `{"detail": [{"field", "message"}]}`.
+class ResponseGuardMiddleware:
+    """Every HTTP response's last step out, in one pass: the security headers added (a
+    header a route already set is kept), and a 413, whatever produced it, rewritten with
+    the documented body, `{"detail": [{"field", "message"}]}` (Starlette's body limit
+    answers in plain text, or `{"detail": "..."}` for a streamed body).
 
-    Starlette's body limit answers in plain text (or `{"detail": "..."}` for a streamed
-    body); this rewrites any 413 on its way out, whatever produced it.
+    One layer rather than two: every call of the CDS service passes through it.
     """
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
@@ -74,32 +57,45 @@ class TooLargeAsJsonMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        policy = _POLICIES[scope.get("path", "").startswith(DOCS_PATHS)]
         rewriting = False
 
-        async def send_rewritten(message: Message) -> None:
+        async def guarded(message: Message) -> None:
             nonlocal rewriting
-            if message["type"] == "http.response.start" and message["status"] == 413:
-                rewriting = True
-                headers = MutableHeaders(raw=list(message.get("headers", [])))
-                headers["content-type"] = "application/json"
-                headers["content-length"] = str(len(self.body))
-                await send({**message, "headers": headers.raw})
-                await send({"type": "http.response.body", "body": self.body})
-                return
-            if rewriting:
+            if message["type"] == "http.response.start":
+                headers = _with_security_headers(list(message.get("headers", [])), policy)
+                if message["status"] == 413:
+                    rewriting = True
+                    replaced = MutableHeaders(raw=headers)
+                    replaced["content-type"] = "application/json"
+                    replaced["content-length"] = str(len(self.body))
+                    await send({**message, "headers": replaced.raw})
+                    await send({"type": "http.response.body", "body": self.body})
+                    return
+                message["headers"] = headers
+            elif rewriting:
                 return  # the original 413 body
             await send(message)
 
-        await self.app(scope, receive, send_rewritten)
+        await self.app(scope, receive, guarded)
+
+
+def _with_security_headers(headers: list[tuple[bytes, bytes]], policy: bytes
+                           ) -> list[tuple[bytes, bytes]]:
+    """`headers` with each security header the response did not set appended."""
+    present = {name.lower() for name, _ in headers}
+    if _CSP not in present:
+        headers.append((_CSP, policy))
+    headers += [pair for pair in _RAW if pair[0] not in present]
+    return headers
 
 
 def install_security(app: FastAPI, settings: Any) -> None:
     """Cap request bodies at `settings.max_body_bytes` (413) and add the security headers.
 
     Starlette's body-limit middleware answers 413 both when Content-Length is too large
-    and when a streamed body grows past the cap; it sits inside the header middleware so
-    the 413 carries the headers too.
+    and when a streamed body grows past the cap; it sits inside the guard, so the
+    413 gets the JSON body and carries the headers too.
     """
     app.add_middleware(RequestBodyLimitMiddleware, max_body_size=int(settings.max_body_bytes))
-    app.add_middleware(TooLargeAsJsonMiddleware, limit=int(settings.max_body_bytes))
-    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(ResponseGuardMiddleware, limit=int(settings.max_body_bytes))
