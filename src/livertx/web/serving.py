@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import sys
 from typing import Any
 
 import uvicorn
@@ -42,7 +43,9 @@ def reuse_port_loop() -> asyncio.AbstractEventLoop:
 
 def config(host: str, port: int, workers: int) -> uvicorn.Config:
     """No access log: requests carry patient data."""
-    balanced = workers > 1 and hasattr(socket, "SO_REUSEPORT")
+    # Linux spreads connections over sockets sharing a port; BSD and macOS accept
+    # SO_REUSEPORT but hand the connections to one of them, so they keep a shared socket.
+    balanced = workers > 1 and sys.platform.startswith("linux")
     return uvicorn.Config(APP, factory=True, host=host, port=port, workers=workers,
                           access_log=False, log_level="warning",
                           loop=LOOP if balanced else "auto")
@@ -61,9 +64,12 @@ def run(host: str, port: int, workers: int) -> None:
     """Serve until interrupted; a worker that dies is replaced (uvicorn's supervisor)."""
     check_port(host, port)
     settings = config(host, port, workers)
-    if settings.loop != LOOP:
+    if settings.loop == LOOP:
+        # No socket bound here: each worker binds its own (the loop above), so the
+        # supervisor hands its workers None, which `uvicorn.Server.run` reads as "bind
+        # host:port yourself".
+        Multiprocess(settings, sockets=None).run()  # type: ignore[arg-type]
+    elif workers > 1:  # as `uvicorn.run` does it: one socket shared by the workers
+        Multiprocess(settings, sockets=[settings.bind_socket()]).run()
+    else:
         uvicorn.Server(settings).run()
-        return
-    # No socket bound here: each worker binds its own (the loop above), so the supervisor
-    # hands its workers None, which `uvicorn.Server.run` reads as "bind host:port yourself".
-    Multiprocess(settings, sockets=None).run()  # type: ignore[arg-type]
