@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 from urllib.parse import quote, urlsplit
 
 import anyio
@@ -22,6 +22,7 @@ import httpx
 from livertx.cds.http import Budget, get_json
 from livertx.cds.service import PREFETCH
 
+T = TypeVar("T")
 DEADLINE_S = 10.0
 MAX_BYTES = 4 * 1024 * 1024
 MAX_PAGES = 5
@@ -163,22 +164,27 @@ async def _fetch(client: httpx.AsyncClient, base: str, query: str, headers: dict
 
 def gathered_resources(values: dict[str, Any]) -> list[dict[str, Any]]:
     """All gathered resources, once each (duplicates by type/id dropped)."""
+    return once_each((resource_name(r), r) for value in values.values()
+                     for r in resources_of(value))
+
+
+def once_each(named: Iterable[tuple[tuple[str, str] | None, T]]) -> list[T]:
+    """The items in order, the first of each name only (`resource_name`; a nameless item
+    is never taken for another): the one rule for a resource met twice in a call."""
     seen: set[tuple[str, str]] = set()
     out = []
-    for value in values.values():
-        for resource in resources_of(value):
-            name = resource_name(resource)
-            if name is not None:
-                if name in seen:
-                    continue
-                seen.add(name)
-            out.append(resource)
+    for name, item in named:
+        if name is not None:
+            if name in seen:
+                continue
+            seen.add(name)
+        out.append(item)
     return out
 
 
 def resource_name(resource: dict[str, Any]) -> tuple[str, str] | None:
-    """What tells a resource met twice in a call (`gathered_resources`): its type and id;
-    None for one without an id (never taken for another)."""
+    """What tells a resource met twice in a call: its type and id; None for one without
+    an id."""
     if "id" not in resource:
         return None
     return str(resource.get("resourceType")), str(resource["id"])

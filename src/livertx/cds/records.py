@@ -27,7 +27,7 @@ import anyio
 import orjson
 
 from livertx.cds.cache import ByteLru, canonical, digest_of
-from livertx.cds.prefetch import resource_name, resources_of
+from livertx.cds.prefetch import once_each, resource_name, resources_of
 from livertx.fhir import MappedPatient, map_entries, resource_model
 from livertx.fhir.mapping import Reading
 from livertx.fhir.read import Entry, index_free, resource_entries
@@ -105,18 +105,11 @@ class RecordReader:
         and digests, and the record's key; each prefetch value's part kept (`_gathered`):
         most of a chart is the same call after call, so most values are neither
         canonicalised nor digested again."""
-        resources, texts, digests = [], [], []
-        seen: set[tuple[str, str]] = set()
-        for value in values.values():
-            for name, resource, text, digest in self._gathered(value):
-                if name is not None:
-                    if name in seen:
-                        continue
-                    seen.add(name)
-                resources.append(resource)
-                texts.append(text)
-                digests.append(digest)
-        return _Record(patient, resources, texts, digests, _record_key(patient, digests))
+        parts = once_each((part[0], part) for value in values.values()
+                          for part in self._gathered(value))
+        digests = [digest for _, _, _, digest in parts]
+        return _Record(patient, [resource for _, resource, _, _ in parts],
+                       [text for _, _, text, _ in parts], digests, _record_key(patient, digests))
 
     def _gathered(self, value: Any) -> Gathered:
         """One prefetch value's resources with their names, canonical JSON and digests,
@@ -124,16 +117,16 @@ class RecordReader:
         every other value (not when it holds a `null`, which a NaN or an infinity is
         written as too; never when orjson cannot write it)."""
         try:
-            raw: bytes | None = orjson.dumps(value) if isinstance(value, dict) else None
+            raw = orjson.dumps(value) if isinstance(value, dict) else None
         except TypeError:  # an integer beyond 64 bits, a lone surrogate
             raw = None
-        if raw is not None and b"null" not in raw:
-            found = self.values.get(raw)
-            if found is not None:
-                return found
+        key = raw if raw is not None and b"null" not in raw else None
+        found = self.values.get(key) if key is not None else None
+        if found is not None:
+            return found
         gathered = tuple(_part(resource) for resource in resources_of(value))
-        if raw is not None and b"null" not in raw:
-            self.values.put(raw, gathered, len(raw) * VALUE_BYTES_PER_JSON_BYTE + 256)
+        if key is not None:
+            self.values.put(key, gathered, len(key) * VALUE_BYTES_PER_JSON_BYTE + 256)
         return gathered
 
     def _map(self, record: _Record, kept: list[_Kept | None]) -> MappedPatient:

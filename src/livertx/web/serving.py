@@ -41,14 +41,18 @@ def reuse_port_loop() -> asyncio.AbstractEventLoop:
     return _ReusePortLoop()
 
 
+def balanced(workers: int) -> bool:
+    """Whether each worker gets its own socket. Linux spreads connections over sockets
+    sharing a port; BSD and macOS accept SO_REUSEPORT but hand the connections to one of
+    them, so they keep a shared socket."""
+    return workers > 1 and sys.platform.startswith("linux")
+
+
 def config(host: str, port: int, workers: int) -> uvicorn.Config:
     """No access log: requests carry patient data."""
-    # Linux spreads connections over sockets sharing a port; BSD and macOS accept
-    # SO_REUSEPORT but hand the connections to one of them, so they keep a shared socket.
-    balanced = workers > 1 and sys.platform.startswith("linux")
     return uvicorn.Config(APP, factory=True, host=host, port=port, workers=workers,
                           access_log=False, log_level="warning",
-                          loop=LOOP if balanced else "auto")
+                          loop=LOOP if balanced(workers) else "auto")
 
 
 def check_port(host: str, port: int) -> None:
@@ -64,7 +68,7 @@ def run(host: str, port: int, workers: int) -> None:
     """Serve until interrupted; a worker that dies is replaced (uvicorn's supervisor)."""
     check_port(host, port)
     settings = config(host, port, workers)
-    if settings.loop == LOOP:
+    if balanced(workers):
         # No socket bound here: each worker binds its own (the loop above), so the
         # supervisor hands its workers None, which `uvicorn.Server.run` reads as "bind
         # host:port yourself".
